@@ -1,0 +1,50 @@
+# coopnode — the two everyday commands are `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+COOPNODE_ADMIN_EMAIL ?= admin@example.org
+
+.PHONY: run test install install-test lint format typecheck clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopnode needs Python >= 3.11 (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Set up and run the node on the embedded SQLite database under ./var/.
+run: install
+	$(BIN)/coopnode init --if-missing
+	$(BIN)/coopnode migrate
+	$(BIN)/coopnode create-admin --if-none --email "$(COOPNODE_ADMIN_EMAIL)"
+	$(BIN)/coopnode serve
+
+## Set up and run the whole test suite (database tests also on PostgreSQL when
+## COOPNODE_TEST_DATABASE_URL is set).
+test: install-test
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check node federation plugins schemas tests
+	$(BIN)/ruff format --check node federation plugins schemas tests
+
+format: install-test
+	$(BIN)/ruff format node federation plugins schemas tests
+	$(BIN)/ruff check --fix node federation plugins schemas tests
+
+typecheck: install-test
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

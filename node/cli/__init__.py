@@ -1,0 +1,1 @@
+"""The ``coopnode`` command line."""

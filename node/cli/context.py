@@ -1,0 +1,45 @@
+"""What every command needs: settings, a bootstrapped node, one-line errors and exit codes.
+
+Exit codes: 0 success, 1 failure, 2 usage or configuration error. Errors are one line on stderr
+(``coopnode: …``), never a traceback, for the errors we expect.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+from node.config import Settings, load_settings
+from node.runtime import Node, bootstrap
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CommandFailed(Exception):
+    """A command cannot complete; the message is shown as one line, exit code 1 (or ``code``)."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    raise CommandFailed(message, code)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def load_node() -> Node:
+    return bootstrap(load_settings())
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def warn(message: str) -> None:
+    print(f"coopnode: {message}", file=sys.stderr, flush=True)

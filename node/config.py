@@ -1,0 +1,365 @@
+"""Node settings: one TOML file plus ``COOPNODE_*`` environment overrides.
+
+Every setting is declared once in :data:`FIELDS`. That single table drives loading, the environment
+mapping, validation, the commented starter file written by ``coopnode init`` and the reference in
+``docs/operations.md`` (a test keeps the doc in step), so the four can never disagree.
+
+Precedence: built-in default < config file < environment variable. The file is the one named by
+``COOPNODE_CONFIG``, else ``./var/coopnode.toml``. Secrets (``secret = True``) are never logged,
+printed or returned by the API: :meth:`Settings.public` masks them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pycountry
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
+
+from node.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("var/coopnode.toml")
+SUPPORTED_LANGUAGES = ("en", "fr", "nl", "de")
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+def _nonempty(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _int_between(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError("must be an integer")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError("must be an integer") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return number
+
+    return parse
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _str_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError("must be a list of strings (or a comma-separated string)")
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, float):
+        raise ValueError("must be a decimal string such as \"30.00\", not a float")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a decimal number such as \"30.00\"") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("must be a positive amount")
+    return amount
+
+
+def _country(value: Any) -> str:
+    code = _nonempty(value).upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _currency(value: Any) -> str:
+    code = _nonempty(value).upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+    return code
+
+
+def _language(value: Any) -> str:
+    code = _nonempty(value).lower()
+    if code not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return code
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (where plain http is tolerated)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _base_url(value: Any) -> str:
+    url = _nonempty(value).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an absolute http(s) URL")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ValueError("must use https (plain http only for loopback addresses)")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query or fragment")
+    return url
+
+
+def _vat_number(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        return ""
+    try:
+        return str(eu_vat.validate(text))
+    except StdnumError as exc:
+        raise ValueError(f"invalid VAT number ({exc})") from None
+
+
+def _secret(value: Any) -> str:
+    text = _nonempty(value)
+    if len(text) < 32:
+        raise ValueError("must be at least 32 characters (use `coopnode init` to generate one)")
+    return text
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: where it lives in the file, its variable, its parser and its doc line."""
+
+    section: str
+    key: str
+    env: str
+    parse: Callable[[Any], Any]
+    default: Any
+    doc: str
+    secret: bool = False
+    example: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.section}.{self.key}"
+
+
+F = Field
+FIELDS: tuple[Field, ...] = (
+    F("node", "name", "COOPNODE_NAME", _nonempty, "Demo co-op", "The co-op's display name."),
+    F("node", "country", "COOPNODE_COUNTRY", _country, "BE", "ISO country code; picks the jurisdiction."),
+    F("node", "currency", "COOPNODE_CURRENCY", _currency, "EUR", "ISO 4217 currency of the books."),
+    F("node", "base_url", "COOPNODE_BASE_URL", _base_url, "http://127.0.0.1:8000",
+      "Public base URL; it is also the node's federation id (https except on loopback)."),
+    F("node", "legal_entity_number", "COOPNODE_LEGAL_ENTITY_NUMBER", _str, "",
+      "Company registration number, checked by the country's jurisdiction.", example="0403019261"),
+    F("node", "vat_number", "COOPNODE_VAT_NUMBER", _vat_number, "",
+      "VAT number with country prefix, checked with python-stdnum.", example="BE0403019261"),
+    F("node", "language", "COOPNODE_LANGUAGE", _language, "en", "Default language of pages and messages."),
+    F("server", "host", "COOPNODE_HOST", _nonempty, "127.0.0.1", "Address `coopnode serve` binds to."),
+    F("server", "port", "COOPNODE_PORT", _int_between(1, 65535), 8000, "Port `coopnode serve` listens on."),
+    F("server", "max_body_bytes", "COOPNODE_MAX_BODY_BYTES", _int_between(1024, 100 * 2**20), 2**20,
+      "Largest request body accepted, in bytes."),
+    F("server", "log_level", "COOPNODE_LOG_LEVEL", _nonempty, "info", "debug, info, warning or error."),
+    F("database", "url", "COOPNODE_DATABASE_URL", _nonempty, "sqlite:///var/coopnode.db",
+      "SQLAlchemy URL: SQLite file (default) or postgresql+psycopg://user@host/db."),
+    F("security", "secret_key", "COOPNODE_SECRET_KEY", _secret, None,
+      "Signs access tokens and CSRF tokens. Generated by `coopnode init`.", secret=True),
+    F("security", "encryption_key", "COOPNODE_ENCRYPTION_KEY", _secret, None,
+      "Fernet key that encrypts national ids and IBANs at rest. Generated by `coopnode init`; "
+      "back it up with the database.", secret=True),
+    F("security", "access_token_minutes", "COOPNODE_ACCESS_TOKEN_MINUTES", _int_between(1, 60), 15,
+      "Lifetime of API access tokens."),
+    F("security", "refresh_token_days", "COOPNODE_REFRESH_TOKEN_DAYS", _int_between(1, 90), 14,
+      "Lifetime of refresh tokens and browser sessions."),
+    F("security", "login_max_failures", "COOPNODE_LOGIN_MAX_FAILURES", _int_between(1, 100), 5,
+      "Failed logins allowed per account (and per address) in the window before throttling."),
+    F("security", "login_window_minutes", "COOPNODE_LOGIN_WINDOW_MINUTES", _int_between(1, 1440), 15,
+      "Throttling window for failed logins."),
+    F("security", "cookie_secure", "COOPNODE_COOKIE_SECURE", _bool, False,
+      "Send session cookies only over https (set true behind TLS)."),
+    F("shares", "nominal_value", "COOPNODE_SHARE_NOMINAL_VALUE", _money, Decimal("30.00"),
+      "Nominal value of one capital share, in the node currency."),
+    F("shares", "class_a_minimum", "COOPNODE_SHARE_CLASS_A_MINIMUM", _int_between(0, 10_000), 1,
+      "Minimum holding of class A (worker-member) shares."),
+    F("shares", "class_b_minimum", "COOPNODE_SHARE_CLASS_B_MINIMUM", _int_between(0, 10_000), 1,
+      "Minimum holding of class B (staff, partner, client) shares."),
+    F("shares", "maximum_per_member", "COOPNODE_SHARE_MAXIMUM", _int_between(0, 1_000_000), 0,
+      "Most shares one member may hold (0 means no limit)."),
+    F("shares", "redeem_only_on_leaving", "COOPNODE_SHARE_REDEEM_ONLY_ON_LEAVING", _bool, False,
+      "If true, shares are redeemed only when a member leaves; else down to the minimum."),
+    F("plugins", "modules", "COOPNODE_PLUGINS", _str_list, (),
+      "Extra plugin modules to load (besides installed entry points)."),
+    F("plugins", "disabled", "COOPNODE_PLUGINS_DISABLED", _str_list, (),
+      "Entry-point names of installed plugins not to load."),
+)
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings, read as ``settings["node.country"]`` or ``settings.node_country``."""
+
+    values: Mapping[str, Any]
+    path: Path | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def __getattr__(self, attr: str) -> Any:
+        section, _, key = attr.partition("_")
+        try:
+            return self.values[f"{section}.{key}"]
+        except KeyError:
+            raise AttributeError(attr) from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (``replace(**{"database.url": url})``)."""
+        values = dict(self.values)
+        for name, raw in changes.items():
+            values[name] = _parse(FIELDS_BY_NAME[name], raw)
+        return Settings(values, self.path, self.sources)
+
+    def public(self) -> dict[str, Any]:
+        """Settings safe to show: secrets masked, database password removed."""
+        shown: dict[str, Any] = {}
+        for f in FIELDS:
+            value = self.values[f.name]
+            if f.secret:
+                value = "********"
+            elif f.name == "database.url":
+                value = mask_url_password(value)
+            shown[f.name] = value
+        return shown
+
+    def __repr__(self) -> str:
+        return f"Settings({self.public()!r})"
+
+
+def mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def _parse(f: Field, raw: Any) -> Any:
+    try:
+        return f.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f.name, str(exc)) from None
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("COOPNODE_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})") from None
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(section, "must be a [table]")
+        for key in table:
+            if f"{section}.{key}" not in FIELDS_BY_NAME:
+                raise ConfigError(f"{section}.{key}", "unknown setting")
+    return data
+
+
+def load_settings(
+    path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Load, merge and validate settings; raise :class:`ConfigError` on the first bad key."""
+    environ = os.environ if environ is None else environ
+    path = path or config_path(environ)
+    data = read_file(path)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for f in FIELDS:
+        raw, source = f.default, "default"
+        if f.key in data.get(f.section, {}):
+            raw, source = data[f.section][f.key], str(path)
+        if f.env in environ:
+            raw, source = environ[f.env], f.env
+        if raw is None:
+            raise ConfigError(f.name, f"missing (set it in {path} or {f.env})")
+        values[f.name] = raw if source == "default" else _parse(f, raw)
+        sources[f.name] = source
+    return Settings(values, path if path.exists() else None, sources)
+
+
+def generate_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def generate_encryption_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def starter_config(overrides: Mapping[str, Any] | None = None) -> str:
+    """The commented TOML written by ``coopnode init``, with fresh secrets."""
+    values: dict[str, Any] = {f.name: f.default for f in FIELDS}
+    values["security.secret_key"] = generate_secret()
+    values["security.encryption_key"] = generate_encryption_key()
+    values.update(overrides or {})
+    lines = [
+        "# coopnode configuration. Every key can be overridden by the environment variable named",
+        "# in its comment. Keep this file private: it holds the node's secrets.",
+    ]
+    section = None
+    for f in FIELDS:
+        if f.section != section:
+            section = f.section
+            lines += ["", f"[{section}]"]
+        lines.append(f"# {f.doc} ({f.env})")
+        value = values[f.name]
+        if value in ("", ()) and f.example:
+            lines.append(f"# {f.key} = {_toml_value(f.example)}")
+        else:
+            lines.append(f"{f.key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'

@@ -1,0 +1,22 @@
+"""Where the models live: every model module is listed here so migrations see all tables."""
+
+from importlib import import_module
+
+from sqlalchemy import MetaData
+
+from node.db import Base
+
+MODEL_MODULES = (
+    "node.audit.models",
+    "node.identity.models",
+    "node.members.models",
+    "node.shares.models",
+    "node.clients.models",
+)
+
+
+def metadata() -> MetaData:
+    """The complete metadata, after importing every model module."""
+    for module in MODEL_MODULES:
+        import_module(module)
+    return Base.metadata

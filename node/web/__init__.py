@@ -1,0 +1,1 @@
+"""The HTTP edge: application factory, API plumbing, problems, OpenAPI, health."""

@@ -1,0 +1,1 @@
+"""A toy plugin that forgets to declare COOPNODE_HOOK_API."""
