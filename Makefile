@@ -33,6 +33,7 @@ run: install
 ## Set up and run the whole test suite (database tests also on PostgreSQL when
 ## COOPNODE_TEST_DATABASE_URL is set).
 test: install-test
+	@scripts/install-browser || echo "make test: Chromium missing and not installable here; browser tests will be skipped"
 	$(BIN)/python -m pytest -q
 
 lint: install-test

@@ -28,8 +28,14 @@ ROUTE_MODULES = (
 )
 
 
-@api_route("GET", "/openapi.json", summary="This API's OpenAPI 3.1 document.", roles=PUBLIC,
-           tag="operations", database="none")
+@api_route(
+    "GET",
+    "/openapi.json",
+    summary="This API's OpenAPI 3.1 document.",
+    roles=PUBLIC,
+    tag="operations",
+    database="none",
+)
 def openapi_document(call: Call) -> dict[str, Any]:
     return call.request.app.state.openapi
 

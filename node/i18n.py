@@ -20,10 +20,12 @@ committed: the ``.po`` is the single artefact translators edit and reviewers dif
 build step to forget (a stale ``.mo`` would silently serve old text), and parsing a few hundred
 messages once per process takes milliseconds. Fuzzy and empty entries fall back to English.
 
-Updating the catalogs after changing marked strings::
+Updating the catalogs after changing marked strings (then translate the new, empty entries;
+``tests/node/test_i18n.py`` names any that are missing)::
 
-    pybabel extract -F node/locale/babel.cfg -o node/locale/coopnode.pot node
-    pybabel update -i node/locale/coopnode.pot -d node/locale -D coopnode
+    pybabel extract -F node/locale/babel.cfg -o node/locale/coopnode.pot -w 100 \
+        --add-location=file --project=coopnode --copyright-holder="coopnode contributors" node
+    pybabel update -i node/locale/coopnode.pot -d node/locale -D coopnode -w 100 --no-fuzzy-matching
 """
 
 from __future__ import annotations

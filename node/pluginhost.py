@@ -102,7 +102,8 @@ class PluginHost:
         infos = []
         for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda item: item[0]):
             hooks = tuple(sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or []))
-            infos.append(PluginInfo(name, plugin.__name__, self._versions.get(name, ""), hooks))
+            module = getattr(plugin, "__name__", repr(plugin))
+            infos.append(PluginInfo(name, module, self._versions.get(name, ""), hooks))
         return infos
 
     def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
@@ -131,8 +132,9 @@ class PluginHost:
             owner[country] = plugin_name
         return by_country
 
-    def unique_by_name(self, hook_name: str, what: str, taken: Iterable[str] = (), **kwargs: Any
-                       ) -> dict[str, Any]:
+    def unique_by_name(
+        self, hook_name: str, what: str, taken: Iterable[str] = (), **kwargs: Any
+    ) -> dict[str, Any]:
         """Collect objects with a ``name``; a name claimed twice is an error naming both owners."""
         owner = {name: "coopnode" for name in taken}
         objects: dict[str, Any] = {}

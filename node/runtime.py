@@ -82,8 +82,9 @@ def _vat_prefix(country: str) -> str:
     return "EL" if country == "GR" else country
 
 
-def bootstrap(settings: Settings, *, db: Database | None = None,
-              plugin_host: PluginHost | None = None) -> Node:
+def bootstrap(
+    settings: Settings, *, db: Database | None = None, plugin_host: PluginHost | None = None
+) -> Node:
     """Build a :class:`Node`; raises ConfigError/PluginError on anything that would fail later."""
     host = plugin_host or load_plugins(settings)
     jurisdictions = host.jurisdictions(settings)

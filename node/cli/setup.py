@@ -13,10 +13,16 @@ from node.extensions import Command
 
 
 def _configure_init(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="where to write (default: $COOPNODE_CONFIG "
-                        "or ./var/coopnode.toml)")
-    parser.add_argument("--if-missing", action="store_true",
-                        help="do nothing (and succeed) when the file already exists")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="where to write (default: $COOPNODE_CONFIG or ./var/coopnode.toml)",
+    )
+    parser.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="do nothing (and succeed) when the file already exists",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
@@ -83,14 +89,25 @@ def run_serve(args: argparse.Namespace) -> int:
     node.close()
     configure_logging(node.settings["server.log_level"])
     say(f"coopnode serving {node.settings['node.name']} on http://{host}:{port}")
-    uvicorn.run("node.asgi:app", host=host, port=port, workers=args.workers, log_config=None,
-                proxy_headers=True, server_header=False)
+    uvicorn.run(
+        "node.asgi:app",
+        host=host,
+        port=port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
     return EXIT_OK
 
 
 COMMANDS = [
-    Command("init", "Write a commented starter configuration with fresh secrets.",
-            _configure_init, run_init),
+    Command(
+        "init",
+        "Write a commented starter configuration with fresh secrets.",
+        _configure_init,
+        run_init,
+    ),
     Command("migrate", "Bring the database schema up to date.", _configure_migrate, run_migrate),
     Command("serve", "Serve the node over HTTP.", _configure_serve, run_serve),
 ]

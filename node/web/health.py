@@ -18,14 +18,28 @@ STATUS = {
 }
 
 
-@api_route("GET", "/healthz", summary="The process is up.", roles=PUBLIC, tag="operations",
-           response=STATUS, database="none")
+@api_route(
+    "GET",
+    "/healthz",
+    summary="The process is up.",
+    roles=PUBLIC,
+    tag="operations",
+    response=STATUS,
+    database="none",
+)
 def healthz(call: Call) -> dict[str, Any]:
     return {"status": "ok", "version": __version__}
 
 
-@api_route("GET", "/readyz", summary="The database is reachable and its schema is current.",
-           roles=PUBLIC, tag="operations", response=STATUS, database="none")
+@api_route(
+    "GET",
+    "/readyz",
+    summary="The database is reachable and its schema is current.",
+    roles=PUBLIC,
+    tag="operations",
+    response=STATUS,
+    database="none",
+)
 def readyz(call: Call) -> dict[str, Any]:
     db = call.node.db
     try:

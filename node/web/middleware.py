@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import time
+
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -91,7 +91,7 @@ def test_concurrent_writers_queue_instead_of_failing(db: Database) -> None:
                 session.scalar(select(func.count()).select_from(AuditEntry))
                 time.sleep(0.05)
                 audit.record(session, actor="test", action="a", entity="e", entity_id=n)
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]

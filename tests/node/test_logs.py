@@ -14,8 +14,9 @@ from node.logs import JsonFormatter, request_id_var
 def test_json_formatter_includes_request_id_and_extras() -> None:
     token = request_id_var.set("req-1")
     try:
-        record = logging.LogRecord("coopnode.test", logging.INFO, __file__, 1, "hello %s", ("x",),
-                                   None)
+        record = logging.LogRecord(
+            "coopnode.test", logging.INFO, __file__, 1, "hello %s", ("x",), None
+        )
         record.status = 200
         line = json.loads(JsonFormatter().format(record))
     finally:

@@ -53,9 +53,10 @@ def test_wrong_method_is_a_problem_document(client: TestClient) -> None:
 
 
 def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
-    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers[
-        "x-request-id"
-    ] == "abc-123"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert generated.headers["x-request-id"] != "bad id with spaces"
     assert len(generated.headers["x-request-id"]) == 16
@@ -91,9 +92,7 @@ def test_malformed_json_and_wrong_media_type(client: TestClient) -> None:
     )
     assert bad.status_code == 400
     assert bad.json()["type"] == PROBLEM_BASE + "malformed-json"
-    form = client.post(
-        "/api/v1/auth/login", content=b"a=b", headers={"content-type": "text/plain"}
-    )
+    form = client.post("/api/v1/auth/login", content=b"a=b", headers={"content-type": "text/plain"})
     assert form.status_code == 415
 
 
@@ -109,9 +108,7 @@ def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
 def test_openapi_covers_every_endpoint_and_is_valid(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.1")
-    documented = {
-        (path, method) for path, ops in document["paths"].items() for method in ops
-    }
+    documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
     served = set()
     for route in _app_routes(client):
         spec = spec_of(route)

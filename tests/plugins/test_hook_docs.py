@@ -13,8 +13,7 @@ from plugins import hookspecs
 
 REPO = Path(__file__).resolve().parents[2]
 HOOKS = sorted(
-    name for name, value in vars(hookspecs).items()
-    if name.startswith("coop_") and callable(value)
+    name for name, value in vars(hookspecs).items() if name.startswith("coop_") and callable(value)
 )
 
 

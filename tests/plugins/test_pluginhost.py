@@ -45,16 +45,22 @@ def test_disabled_plugins_are_not_loaded(settings_factory: SettingsFactory) -> N
     assert set(load_plugins(settings).jurisdictions(settings)) == COUNTRIES - {"HU", "SE"}
 
 
-def test_two_plugins_for_one_country_is_an_error_naming_both(settings_factory: SettingsFactory, toys: Path) -> None:
+def test_two_plugins_for_one_country_is_an_error_naming_both(
+    settings_factory: SettingsFactory, toys: Path
+) -> None:
     settings = settings_factory(**{"plugins.modules": "coop_toy_second_belgium"})
-    with pytest.raises(PluginError, match="country BE is claimed by two plugins: be and "
-                       "coop_toy_second_belgium"):
+    with pytest.raises(
+        PluginError, match="country BE is claimed by two plugins: be and coop_toy_second_belgium"
+    ):
         bootstrap(settings)
 
 
 def test_hook_api_mismatch_is_a_clear_error(toys: Path) -> None:
-    with pytest.raises(PluginError, match=r"coop_toy_old_api supports hook API \[0\], but this "
-                       rf"node speaks {plugins.HOOK_API_VERSION}"):
+    with pytest.raises(
+        PluginError,
+        match=r"coop_toy_old_api supports hook API \[0\], but this "
+        rf"node speaks {plugins.HOOK_API_VERSION}",
+    ):
         PluginHost().load(modules=["coop_toy_old_api"], disabled=_all_builtin())
     with pytest.raises(PluginError, match="does not declare COOPNODE_HOOK_API"):
         PluginHost().load(modules=["coop_toy_no_version"], disabled=_all_builtin())
@@ -76,7 +82,9 @@ def test_node_refuses_a_country_without_plugin(settings_factory: SettingsFactory
         bootstrap(settings)
 
 
-def test_node_checks_its_company_number_with_its_jurisdiction(settings_factory: SettingsFactory) -> None:
+def test_node_checks_its_company_number_with_its_jurisdiction(
+    settings_factory: SettingsFactory,
+) -> None:
     bad = settings_factory(**{"node.legal_entity_number": "0403019262"})
     with pytest.raises(ConfigError, match=r"node\.legal_entity_number"):
         bootstrap(bad)

@@ -12,8 +12,14 @@ COOPNODE_HOOK_API = 1
 __version__ = "0.0.1"
 
 
-@api_route("GET", "/api/v1/x/toy/hello", summary="Say hello (toy plugin).", roles=PUBLIC,
-           tag="toy", database="none")
+@api_route(
+    "GET",
+    "/api/v1/x/toy/hello",
+    summary="Say hello (toy plugin).",
+    roles=PUBLIC,
+    tag="toy",
+    database="none",
+)
 def hello(call: Call) -> dict[str, str]:
     return {"hello": call.settings["node.name"]}
 

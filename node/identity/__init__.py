@@ -1,0 +1,1 @@
+"""Identity and access: users, roles, passwords, second factor, tokens and sessions."""

@@ -1,0 +1,80 @@
+"""The share rules in force, read from the ``shares.*`` settings, and minor-unit money helpers.
+
+Keeping the rules as data (settings) rather than code lets a co-op's general assembly change the
+nominal value or the minimum holding without a release. A movement records the nominal value in
+force when it happened, so later changes never rewrite history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+
+from node.config import Settings
+from node.errors import ConfigError
+from node.shares.models import ShareClass
+
+
+def minor_exponent(currency: str) -> int:
+    """Digits after the decimal point of ``currency`` (2 for EUR) from the CLDR data in babel."""
+    return int(get_currency_precision(currency))
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """``Decimal("30.00")`` EUR -> ``3000``; refuses amounts finer than the currency's unit."""
+    scaled = amount.scaleb(minor_exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more decimals than {currency} allows")
+    return int(scaled)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """``3000`` EUR -> ``Decimal("30.00")`` (always with the currency's number of decimals)."""
+    exponent = minor_exponent(currency)
+    return Decimal(minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The rules a subscription or redemption is checked against."""
+
+    currency: str
+    nominal_value: Decimal
+    unit_value_minor: int
+    class_a_minimum: int
+    class_b_minimum: int
+    maximum_per_member: int  # 0: no maximum
+    redeem_only_on_leaving: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Terms:
+        currency = settings["node.currency"]
+        nominal = settings["shares.nominal_value"]
+        try:
+            unit = to_minor(nominal, currency)
+        except ValueError as exc:
+            raise ConfigError("shares.nominal_value", str(exc)) from None
+        return cls(
+            currency=currency,
+            nominal_value=from_minor(unit, currency),
+            unit_value_minor=unit,
+            class_a_minimum=settings["shares.class_a_minimum"],
+            class_b_minimum=settings["shares.class_b_minimum"],
+            maximum_per_member=settings["shares.maximum_per_member"],
+            redeem_only_on_leaving=settings["shares.redeem_only_on_leaving"],
+        )
+
+    def minimum(self, share_class: str) -> int:
+        return self.class_a_minimum if share_class == ShareClass.A else self.class_b_minimum
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "currency": self.currency,
+            "nominal_value": self.nominal_value,
+            "class_a_minimum": self.class_a_minimum,
+            "class_b_minimum": self.class_b_minimum,
+            "maximum_per_member": self.maximum_per_member,
+            "redeem_only_on_leaving": self.redeem_only_on_leaving,
+        }
