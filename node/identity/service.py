@@ -111,6 +111,8 @@ def create_user(
                 "language": language,
                 "second_factor": secret is not None,
             },
+            # Personal values stay out of the append-only trail, so erasure leaves none behind.
+            sensitive=("email", "display_name"),
         ),
         request_id=request_id,
     )

@@ -142,6 +142,7 @@ def _close_login(session: Session, user_id: int, *, actor: str, request_id: str 
     user.email = f"erased-user-{user.id}@erased.invalid"
     user.display_name = "Erased user"
     user.password_hash = "!erased"  # noqa: S105 - not a hash: matches no password
+    user.totp_secret = None
     session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
