@@ -24,6 +24,7 @@ ROUTE_MODULES = (
     "node.members.api",
     "node.shares.api",
     "node.clients.api",
+    "node.ledger.api",
     "node.web.pages",
 )
 

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "node.cli.plugins",
     "node.cli.members",
     "node.cli.backup",
+    "node.cli.ledger",
 )
 
 

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "node.members.models",
     "node.shares.models",
     "node.clients.models",
+    "node.ledger.models",
 )
 
 

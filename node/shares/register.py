@@ -8,20 +8,19 @@ spreadsheet: text cells that a spreadsheet would run as a formula are escaped (C
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from node.csvutil import to_csv
 from node.members.models import Member
+from node.money import from_minor
 from node.shares.models import ShareTransaction
 from node.shares.service import SIGNED_COUNT
-from node.shares.terms import Terms, from_minor
+from node.shares.terms import Terms
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("member_id", "name", "status", "share_class", "count", "capital", "currency")
 
 
@@ -92,32 +91,21 @@ def share_register(session: Session, terms: Terms, on: date) -> dict[str, Any]:
     }
 
 
-def escape_cell(value: object) -> str:
-    """A cell as text, with a leading quote when a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def register_csv(report: dict[str, Any]) -> str:
     """The register as CSV: one row per holding, then one ``TOTAL`` row per class."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in report["holders"]:
-        writer.writerow([escape_cell(row[column]) for column in CSV_COLUMNS])
-    for total in report["totals"]:
-        writer.writerow(
-            [
-                escape_cell(v)
-                for v in (
-                    "",
-                    "TOTAL",
-                    f"{total['holders']} holders",
-                    total["share_class"],
-                    total["count"],
-                    total["capital"],
-                    total["currency"],
-                )
-            ]
-        )
-    return buffer.getvalue()
+    rows: list[list[object]] = [
+        [row[column] for column in CSV_COLUMNS] for row in report["holders"]
+    ]
+    rows += [
+        [
+            "",
+            "TOTAL",
+            f"{t['holders']} holders",
+            t["share_class"],
+            t["count"],
+            t["capital"],
+            t["currency"],
+        ]
+        for t in report["totals"]
+    ]
+    return to_csv(CSV_COLUMNS, rows)

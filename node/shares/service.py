@@ -29,8 +29,9 @@ from node import audit
 from node.errors import Conflict, ValidationProblem
 from node.members.checks import past_date
 from node.members.models import Member, MemberKind, MemberStatus
+from node.money import from_minor
 from node.shares.models import ShareClass, ShareMovement, ShareTransaction
-from node.shares.terms import Terms, from_minor
+from node.shares.terms import Terms
 
 CLASS_OF_KIND = {MemberKind.WORKER: ShareClass.A, MemberKind.SUPPORTER: ShareClass.B}
 SIGNED_COUNT = case(

@@ -1,4 +1,4 @@
-"""The share rules in force, read from the ``shares.*`` settings, and minor-unit money helpers.
+"""The share rules in force, read from the ``shares.*`` settings.
 
 Keeping the rules as data (settings) rather than code lets a co-op's general assembly change the
 nominal value or the minimum holding without a release. A movement records the nominal value in
@@ -10,30 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision
-
 from node.config import Settings
 from node.errors import ConfigError
+from node.money import from_minor, to_minor
 from node.shares.models import ShareClass
-
-
-def minor_exponent(currency: str) -> int:
-    """Digits after the decimal point of ``currency`` (2 for EUR) from the CLDR data in babel."""
-    return int(get_currency_precision(currency))
-
-
-def to_minor(amount: Decimal, currency: str) -> int:
-    """``Decimal("30.00")`` EUR -> ``3000``; refuses amounts finer than the currency's unit."""
-    scaled = amount.scaleb(minor_exponent(currency))
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount} has more decimals than {currency} allows")
-    return int(scaled)
-
-
-def from_minor(minor: int, currency: str) -> Decimal:
-    """``3000`` EUR -> ``Decimal("30.00")`` (always with the currency's number of decimals)."""
-    exponent = minor_exponent(currency)
-    return Decimal(minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import pytest
 from node.errors import Conflict
 from node.members import service as members
 from node.members.identifiers import Vault
+from node.money import from_minor, to_minor
 from node.shares import service as shares
-from node.shares.terms import Terms, from_minor, to_minor
+from node.shares.terms import Terms
 from tests.node.member_helpers import be_national_id
 
 

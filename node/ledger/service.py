@@ -1,0 +1,216 @@
+"""Posting to the ledger: idempotent, gapless, chained, and only ever appended.
+
+:func:`post` is the one way money moves in the books. Under the chain head's lock (a row lock on
+PostgreSQL; SQLite's write transactions are already serial) it either returns the entry already
+posted under the same idempotency key — or refuses a key reused for other content with 409 — or
+appends the entry with the next sequence number and its chained hash. Callers post inside their
+own transaction, so a business change and its entry commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from node.errors import Conflict, FieldError, NotFound, ValidationProblem
+from node.ledger.entries import (
+    GENESIS_HASH,
+    AccountType,
+    EntryDraft,
+    PostingLine,
+    chain_hash,
+    draft_errors,
+    reversal_of,
+    totals_by_currency,
+)
+from node.ledger.models import Account, JournalEntry, LedgerHead, Posting
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """What an account is, so services can ask for it by key and have it opened on first use."""
+
+    key: str
+    name: str
+    type: AccountType
+    chart_number: str | None = None
+
+
+def ensure_account(session: Session, spec: AccountSpec, currency: str) -> Account:
+    """The account ``spec.key`` in ``currency``, opened if it does not exist yet."""
+    account = session.scalar(
+        select(Account).where(Account.key == spec.key, Account.currency == currency)
+    )
+    if account is None:
+        account = Account(
+            key=spec.key,
+            currency=currency,
+            name=spec.name,
+            type=spec.type.value,
+            chart_number=spec.chart_number,
+        )
+        session.add(account)
+        session.flush()
+    elif account.type != spec.type.value:
+        raise Conflict(f"Account {spec.key} exists with type {account.type}, not {spec.type}.")
+    return account
+
+
+def find_account(session: Session, key: str, currency: str) -> Account:
+    account = session.scalar(
+        select(Account).where(Account.key == key, Account.currency == currency)
+    )
+    if account is None:
+        raise NotFound(f"No account {key} in {currency}.")
+    return account
+
+
+def _lock_head(session: Session) -> LedgerHead:
+    head = session.scalars(select(LedgerHead).where(LedgerHead.id == 1).with_for_update()).one()
+    return head
+
+
+def post(session: Session, draft: EntryDraft, *, actor: str) -> JournalEntry:
+    """Append ``draft`` (or return the entry already posted under its key)."""
+    accounts, errors = _accounts_for(session, draft.postings)
+    errors = draft_errors(draft) + errors
+    if errors:
+        raise ValidationProblem(errors)
+    head = _lock_head(session)
+    existing = session.scalar(
+        select(JournalEntry).where(JournalEntry.idempotency_key == draft.idempotency_key)
+    )
+    if existing is not None:
+        if existing.content_digest != draft.digest():
+            raise Conflict(
+                "This idempotency key was already used for a different entry.",
+                idempotency_key=draft.idempotency_key,
+            )
+        return existing
+    sequence = head.sequence + 1
+    entry = JournalEntry(
+        sequence=sequence,
+        kind=draft.kind,
+        occurred_on=draft.occurred_on,
+        idempotency_key=draft.idempotency_key,
+        content_digest=draft.digest(),
+        description=draft.description,
+        reverses_entry_id=draft.reverses_entry_id,
+        meta=dict(draft.meta),
+        actor=actor,
+        previous_hash=head.hash,
+        hash=chain_hash(head.hash, sequence, draft.content()),
+    )
+    entry.postings = [
+        Posting(
+            account_id=accounts[(p.account_key, p.currency)].id,
+            currency=p.currency,
+            amount_minor=p.amount_minor,
+        )
+        for p in draft.postings
+    ]
+    session.add(entry)
+    head.sequence, head.hash = sequence, entry.hash
+    session.flush()
+    return entry
+
+
+def _accounts_for(
+    session: Session, postings: Iterable[PostingLine]
+) -> tuple[dict[tuple[str, str], Account], list[FieldError]]:
+    found: dict[tuple[str, str], Account] = {}
+    errors: list[FieldError] = []
+    for index, line in enumerate(postings):
+        key = (line.account_key, line.currency)
+        if key in found:
+            continue
+        account = session.scalar(
+            select(Account).where(
+                Account.key == line.account_key, Account.currency == line.currency
+            )
+        )
+        if account is None:
+            message = f"No account {line.account_key} in {line.currency}."
+            errors.append(FieldError(f"postings.{index}.account", message, "unknown_account"))
+        else:
+            found[key] = account
+    return found, errors
+
+
+def draft_of(entry: JournalEntry) -> EntryDraft:
+    """Rebuild the draft an entry was posted from (for reversal and chain verification)."""
+    return EntryDraft(
+        kind=entry.kind,
+        occurred_on=entry.occurred_on,
+        idempotency_key=entry.idempotency_key,
+        description=entry.description,
+        postings=tuple(
+            PostingLine(p.account.key, p.currency, p.amount_minor) for p in entry.postings
+        ),
+        reverses_entry_id=entry.reverses_entry_id,
+        meta={str(k): str(v) for k, v in (entry.meta or {}).items()},
+    )
+
+
+def reverse(
+    session: Session, entry_id: int, *, on: date, idempotency_key: str, actor: str
+) -> JournalEntry:
+    """Cancel an entry by posting its exact opposite (entries themselves never change)."""
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"No journal entry {entry_id}.")
+    if entry.kind == "reversal":
+        raise Conflict("A reversal cannot itself be reversed; post a new entry instead.")
+    already = session.scalar(select(JournalEntry).where(JournalEntry.reverses_entry_id == entry_id))
+    if already is not None and already.idempotency_key != idempotency_key:
+        raise Conflict(f"Entry {entry_id} is already reversed by entry {already.id}.")
+    return post(session, reversal_of(entry_id, draft_of(entry), on, idempotency_key), actor=actor)
+
+
+def balance_minor(session: Session, account: Account, *, until: date | None = None) -> int:
+    """The account's balance as the sum of its postings (debits positive)."""
+    query = select(func.coalesce(func.sum(Posting.amount_minor), 0)).where(
+        Posting.account_id == account.id
+    )
+    if until is not None:
+        query = query.join(JournalEntry).where(JournalEntry.occurred_on <= until)
+    return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    sequence: int
+    entry_id: int
+    problem: str
+
+
+def verify_chain(session: Session, batch: int = 1000) -> list[ChainProblem]:
+    """Recompute every hash and balance in sequence order; list what does not hold."""
+    problems: list[ChainProblem] = []
+    previous, expected_sequence = GENESIS_HASH, 1
+    query = select(JournalEntry).order_by(JournalEntry.sequence).execution_options(yield_per=batch)
+    for entry in session.scalars(query):
+        draft = draft_of(entry)
+        if entry.sequence != expected_sequence:
+            problems.append(
+                ChainProblem(
+                    entry.sequence, entry.id, f"sequence gap: expected {expected_sequence}"
+                )
+            )
+        if entry.previous_hash != previous:
+            problems.append(ChainProblem(entry.sequence, entry.id, "previous hash does not match"))
+        if entry.content_digest != draft.digest():
+            problems.append(ChainProblem(entry.sequence, entry.id, "content digest does not match"))
+        if entry.hash != chain_hash(previous, entry.sequence, draft.content()):
+            problems.append(ChainProblem(entry.sequence, entry.id, "hash does not match"))
+        if any(total != 0 for total in totals_by_currency(list(draft.postings)).values()):
+            problems.append(ChainProblem(entry.sequence, entry.id, "postings do not balance"))
+        previous, expected_sequence = entry.hash, entry.sequence + 1
+    head = session.get(LedgerHead, 1)
+    if head is not None and (head.sequence, head.hash) != (expected_sequence - 1, previous):
+        problems.append(ChainProblem(head.sequence, 0, "chain head does not match the last entry"))
+    return problems
