@@ -30,6 +30,7 @@ from node.errors import Conflict, ValidationProblem
 from node.members.checks import past_date
 from node.members.models import Member, MemberKind, MemberStatus
 from node.money import from_minor
+from node.shares import accounting
 from node.shares.models import ShareClass, ShareMovement, ShareTransaction
 from node.shares.terms import Terms
 
@@ -130,6 +131,7 @@ def _move(
             "A concurrent request used this idempotency key; retry to get its result.",
             field="idempotency_key",
         ) from None
+    accounting.post_movement(session, row, actor=actor)
     audit.record(
         session,
         actor=actor,

@@ -82,6 +82,16 @@ def test_admin_onboards_a_member_with_shares_and_a_client(
         (h["name"], h["share_class"], h["count"], h["capital"]) for h in register["holders"]
     ] == [("Ann Peeters", "A", 3, "90.00")]
 
+    # The capital is in the books once, as equity, against the member's unpaid subscription.
+    balances = {
+        a["key"]: a["balance"] for a in _ok(client.get("/api/v1/ledger/accounts", headers=auth))
+    }
+    assert balances == {
+        "equity:share_capital:A": "-90.00",
+        "members:share_capital_receivable": "90.00",
+    }
+    assert _ok(client.get("/api/v1/ledger/verify", headers=auth))["ok"] is True
+
     audit_actions = _audit_actions(client)
     assert {"member.create", "client.create"} <= audit_actions
 

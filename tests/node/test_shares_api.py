@@ -190,3 +190,24 @@ def test_register_as_of_a_date_and_as_csv(crew: Crew) -> None:
         register, params={"on": "15/02/2025", "format": "xls"}, headers=crew.staff
     )
     assert {e["field"] for e in bad.json()["errors"]} == {"query.on", "query.format"}
+
+
+def test_movements_are_posted_to_equity_once(crew: Crew, node) -> None:
+    from node.ledger import service as ledger
+
+    member = crew.create_member(status="active")["id"]
+    assert crew.subscribe(member, 4, key="ledger-sub-1").status_code == 201
+    assert crew.subscribe(member, 4, key="ledger-sub-1").status_code in (200, 201)  # a retry
+    assert crew.redeem(member, 1, key="ledger-red-1").status_code == 201
+    refused = crew.redeem(member, 9, key="ledger-red-2")  # over the holding: nothing posted
+    assert refused.status_code == 409
+
+    def balance(key: str) -> int:
+        with node.db.reading() as session:
+            return ledger.balance_minor(session, ledger.find_account(session, key, "EUR"))
+
+    assert balance("equity:share_capital:A") == -9000  # 3 shares x 30.00 held
+    assert balance("members:share_capital_receivable") == 12000
+    assert balance("members:shares_to_repay") == -3000
+    with node.db.reading() as session:
+        assert ledger.verify_chain(session) == []
