@@ -174,3 +174,28 @@ def test_parallel_posting_keeps_sequences_gapless(books: Database) -> None:
         assert service.verify_chain(session) == []
         total = session.scalar(select(func.sum(Posting.amount_minor)))
     assert total == 0
+
+
+def test_batch_posting_is_one_chain_with_replays_inside(books: Database) -> None:
+    drafts = [sale(f"b{n}", 100, 10) for n in range(50)] + [sale("b3", 100, 10)]
+    with books.transaction() as session:
+        ids = service.post_batch(session, drafts, actor="test")
+    assert len(set(ids)) == 50 and ids[-1] == ids[3]
+    with books.transaction() as session:  # the whole batch again: nothing new
+        assert service.post_batch(session, drafts, actor="test") == ids
+    with books.reading() as session:
+        assert service.verify_chain(session) == []
+    assert _balance(books, "bank") == 5000
+
+
+def test_batch_is_all_or_nothing(books: Database) -> None:
+    bad = EntryDraft(
+        "manual", DAY, "bad", "x", (PostingLine("bank", "EUR", 5), PostingLine("nope", "EUR", -5))
+    )
+    with pytest.raises(ValidationProblem) as caught, books.transaction() as session:
+        service.post_batch(session, [sale("ok-1"), bad], actor="test")
+    assert caught.value.errors[0].field == "entries.1.postings.1.account"
+    with pytest.raises(Conflict), books.transaction() as session:
+        service.post_batch(session, [sale("ok-1"), sale("ok-1", 5, 1)], actor="test")
+    with books.reading() as session:
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 0
