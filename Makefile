@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 COOPNODE_ADMIN_EMAIL ?= admin@example.org
 
-.PHONY: run test install install-test lint format typecheck clean
+.PHONY: run test install install-test lint format typecheck bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopnode needs Python >= 3.11 (set PYTHON=python3.x)")'
@@ -37,8 +37,8 @@ test: install-test
 	$(BIN)/python -m pytest -q
 
 lint: install-test
-	$(BIN)/ruff check node federation plugins schemas tests
-	$(BIN)/ruff format --check node federation plugins schemas tests
+	$(BIN)/ruff check node federation plugins schemas tests benchmarks
+	$(BIN)/ruff format --check node federation plugins schemas tests benchmarks
 
 format: install-test
 	$(BIN)/ruff format node federation plugins schemas tests
@@ -46,6 +46,11 @@ format: install-test
 
 typecheck: install-test
 	$(BIN)/mypy
+
+## Benchmarks print their figures beside a baseline measured in the same run
+## (PostgreSQL too with COOPNODE_BENCH_DATABASE_URL).
+bench: install-test
+	$(BIN)/python benchmarks/ledger_posting.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
