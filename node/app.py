@@ -25,6 +25,7 @@ ROUTE_MODULES = (
     "node.shares.api",
     "node.clients.api",
     "node.ledger.api",
+    "node.activities.api",
     "node.web.pages",
 )
 

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "node.shares.models",
     "node.clients.models",
     "node.ledger.models",
+    "node.activities.models",
 )
 
 

@@ -1,12 +1,16 @@
 """A member cannot read or change another member's records, nor learn that they exist.
 
 The matrix is built from the endpoints' own declarations: every route that says
-``own_records=True`` is called by a member with another member's id and with an id that does not
-exist, and both answers must be the same 404.
+``own_records=True`` is called by a member with the id of another member's record (a member, an
+activity …) and with an id that does not exist, and both answers must be the same 404. A list
+endpoint must show none of the other member's records. Each kind of path id needs a maker in
+:data:`RECORD_MAKERS`; a new one fails :func:`test_the_matrix_covers_the_member_endpoints` until
+it is added.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -32,8 +36,42 @@ def own_record_specs(client) -> list[Any]:
     return [spec for spec in specs if spec is not None and spec.own_records]
 
 
-def _call(crew: Crew, spec: Any, member_id: int, headers: dict[str, str]) -> Any:
-    path = spec.path.replace("{member_id:int}", str(member_id))
+def _open_activity(crew: Crew, member: dict[str, Any]) -> int:
+    if crew.member(member["id"]).status == "applicant":  # activities are for active members
+        activated = crew.client.post(
+            f"/api/v1/members/{member['id']}/status", json={"status": "active"}, headers=crew.staff
+        )
+        assert activated.status_code == 200, activated.text
+    response = crew.client.post(
+        "/api/v1/activities",
+        headers=crew.staff,
+        json={"name": "Own work", "member_ids": [member["id"]], "lead_member_id": member["id"]},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+#: For each path id, how to make a record of that kind belonging to a member.
+RECORD_MAKERS = {
+    "member_id": lambda crew, member: member["id"],
+    "activity_id": _open_activity,
+}
+PARAM = re.compile(r"{(\w+):int}")
+
+
+def path_params(spec: Any) -> list[str]:
+    return PARAM.findall(spec.path)
+
+
+def records_of(crew: Crew, member: dict[str, Any], spec: Any) -> dict[str, int]:
+    """Ids of records of ``member``, one for each id in the spec's path."""
+    return {param: RECORD_MAKERS[param](crew, member) for param in path_params(spec)}
+
+
+def _call(crew: Crew, spec: Any, ids: dict[str, int] | int, headers: dict[str, str]) -> Any:
+    if isinstance(ids, int):
+        ids = dict.fromkeys(path_params(spec), ids)
+    path = PARAM.sub(lambda m: str(ids[m.group(1)]), spec.path)
     return crew.client.request(
         spec.method, path, json=SAMPLE_BODIES.get(spec.name), headers=headers
     )
@@ -53,36 +91,45 @@ def test_the_matrix_covers_the_member_endpoints(client) -> None:
     names = {spec.name for spec in own_record_specs(client)}
     assert {"read_member", "update_member", "export_member", "member_shares"} <= names
     for spec in own_record_specs(client):
-        assert "{member_id:int}" in spec.path, spec.path
+        for param in path_params(spec):
+            assert param in RECORD_MAKERS, f"add a maker for {param} ({spec.path})"
         assert spec.body is None or spec.name in SAMPLE_BODIES, f"add a body for {spec.name}"
+
+
+def _audit_about(node: Any, member_id: int) -> int:
+    with node.db.reading() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.entity == "member", AuditEntry.entity_id == str(member_id))
+            )
+            or 0
+        )
 
 
 def test_another_members_record_is_indistinguishable_from_none(crew: Crew, node) -> None:
     mine, headers = crew.member_login()
     other, _ = crew.member_login()
     absent = other["id"] + 1000
+    specs = own_record_specs(crew.client)
+    others = {spec.name: records_of(crew, other, spec) for spec in specs}
     before = state_counts(node)
-    for spec in own_record_specs(crew.client):
-        hidden = _call(crew, spec, other["id"], headers)
+    audited_before = _audit_about(node, other["id"])
+    for spec in specs:
+        hidden = _call(crew, spec, others[spec.name], headers)
+        if not path_params(spec):  # a list: this member has no records yet, so it must be empty
+            assert hidden.status_code == 200 and hidden.json() == [], spec.name
+            continue
         missing = _call(crew, spec, absent, headers)
         assert hidden.status_code == 404, (spec.name, hidden.text)
         assert _problem(hidden) == _problem(missing), spec.name
-        assert "No such member" in hidden.json()["detail"]
-    with node.db.reading() as session:
-        about_other = session.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(
-                AuditEntry.entity == "member",
-                AuditEntry.entity_id == str(other["id"]),
-                AuditEntry.action != "member.create",
-            )
-        )
-    assert about_other == 0
+        assert hidden.json()["detail"].startswith("No such"), spec.name
+    assert _audit_about(node, other["id"]) == audited_before  # nothing read or changed
     assert state_counts(node) == before
     assert crew.member(other["id"]).language == "fr"
     for spec in own_record_specs(crew.client):
-        own = _call(crew, spec, mine["id"], headers)
+        own = _call(crew, spec, records_of(crew, mine, spec), headers)
         assert own.status_code == 200, (spec.name, own.text)
 
 
@@ -90,7 +137,11 @@ def test_an_unlinked_login_sees_no_member(crew: Crew) -> None:
     record = crew.create_member()
     headers = crew.accounts.session_headers(crew.accounts.user("member"))
     for spec in own_record_specs(crew.client):
-        assert _call(crew, spec, record["id"], headers).status_code == 404, spec.name
+        response = _call(crew, spec, records_of(crew, record, spec), headers)
+        if path_params(spec):
+            assert response.status_code == 404, spec.name
+        else:
+            assert response.json() == [], spec.name
     assert crew.client.get("/api/v1/members/me", headers=headers).status_code == 404
 
 

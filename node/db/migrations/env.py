@@ -3,6 +3,16 @@
 from alembic import context
 
 from node.db.registry import metadata
+from node.db.types import UTCDateTime
+
+
+def render_item(kind: str, obj: object, autogen_context: object) -> str | bool:
+    """Render our own column types as imports, not dotted paths, in generated migrations."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        autogen_context.imports.add("from node.db.types import UTCDateTime")  # type: ignore[attr-defined]
+        return "UTCDateTime()"
+    return False
+
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -10,6 +20,7 @@ context.configure(
     target_metadata=metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    render_item=render_item,
 )
 with context.begin_transaction():
     context.run_migrations()
