@@ -27,6 +27,14 @@ from typing import Any
 PROBLEM_BASE = "https://coopnode.org/problems/"
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for translation (as :func:`node.i18n.N_`, which imports this module)."""
+    return message
+
+
+INVALID_FIELDS = N_("Invalid fields: {fields}")
+
+
 class Code(StrEnum):
     """Stable problem codes; the problem ``type`` is :data:`PROBLEM_BASE` + code."""
 
@@ -110,7 +118,7 @@ class ValidationProblem(Problem):
         self.errors = list(errors)
         fields = ", ".join(sorted({e.field for e in self.errors}))
         super().__init__(
-            detail or f"Invalid fields: {fields}",
+            detail or INVALID_FIELDS.format(fields=fields),
             errors=[e.as_dict() for e in self.errors],
         )
 

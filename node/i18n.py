@@ -4,12 +4,18 @@ Marking strings in the source (``pybabel extract`` and the catalog test find the
 
 * ``_("…")`` translates at once into the current language (:func:`use_language` sets it, e.g.
   for one request or one rendered page; English otherwise).
+* ``ngettext("one file", "{count} files", count)`` is ``_()`` with plural forms (the catalog's
+  ``Plural-Forms`` rule picks the form; format the result yourself).
 * ``N_("…")`` only marks a string and returns it unchanged. Use it where no language is known
   yet: class attributes and module constants evaluated at import time. The English text travels
   as data and is translated where it is shown, with :func:`translate`.
 * Problem titles (``title = "Not found"`` in a class body, as in :mod:`node.errors`) need no
   marker: :func:`extract_python` collects them, and :mod:`node.web.problems` translates them
   into the negotiated language of each response.
+* Page templates (``node/web/templates``) use ``{{ _("…") }}`` and ``{% trans %}…{% endtrans %}``
+  (Jinja2's i18n extension with ``trimmed`` whitespace, wired to :func:`gettext` and
+  :func:`ngettext` in :mod:`node.web.pages`); the ``jinja2`` extractor of ``babel.cfg`` finds
+  them. Variables in ``trans`` blocks become ``%(name)s`` placeholders in the msgid.
 * Messages built by code we do not own, such as the configuration errors of :mod:`node.config`,
   are listed here as templates (:data:`CONFIG_MESSAGES`); :func:`translate_formatted` matches the
   finished English sentence against them and fills the translated template.
@@ -30,10 +36,11 @@ Updating the catalogs after changing marked strings (then translate the new, emp
 
 from __future__ import annotations
 
+import gettext as _gettext_module
 import logging
 import re
 import string
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -84,28 +91,63 @@ def catalog_path(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@cache
-def catalog(language: str) -> Mapping[str, str]:
-    """``{English msgid: translation}`` for ``language``: translated, non-fuzzy entries only."""
+def _read_catalog(language: str) -> Any:
+    """The babel ``Catalog`` of ``language``, or None (English, unsupported, or file missing)."""
     if language == DEFAULT_LANGUAGE or language not in SUPPORTED_LANGUAGES:
-        return {}
+        return None
     from babel.messages.pofile import read_po
 
     path = catalog_path(language)
     if not path.is_file():  # a packaging mistake must not turn every error page into a crash
         log.warning("translation catalog %s is missing; answering in English", path)
-        return {}
+        return None
     with path.open("rb") as handle:
-        messages = read_po(handle, locale=language, domain=DOMAIN)
+        return read_po(handle, locale=language, domain=DOMAIN)
+
+
+def _usable(message: Any) -> bool:
+    return bool(message.id) and not message.fuzzy
+
+
+@cache
+def catalog(language: str) -> Mapping[str, str]:
+    """``{English msgid: translation}`` for ``language``: translated, non-fuzzy entries only."""
+    messages = _read_catalog(language)
+    if messages is None:
+        return {}
     return {
         message.id: message.string
         for message in messages
-        if isinstance(message.id, str)
+        if _usable(message)
+        and isinstance(message.id, str)
         and isinstance(message.string, str)
-        and message.id
         and message.string
-        and not message.fuzzy
     }
+
+
+@cache
+def plural_catalog(language: str) -> tuple[Mapping[str, tuple[str, ...]], Callable[[int], int]]:
+    """``({English singular: (form, form …)}, rule)`` for ``language``'s plural entries.
+
+    ``rule(n)`` is the index of the form for ``n`` (the ``Plural-Forms`` expression of the
+    catalog). Entries with an empty form are left out, so they fall back to English.
+    """
+    messages = _read_catalog(language)
+    if messages is None:
+        return {}, _english_plural
+    forms = {
+        message.id[0]: tuple(message.string)
+        for message in messages
+        if _usable(message)
+        and isinstance(message.id, tuple)
+        and isinstance(message.string, tuple)
+        and all(message.string)
+    }
+    return forms, _gettext_module.c2py(messages.plural_expr)
+
+
+def _english_plural(count: int) -> int:
+    return 0 if count == 1 else 1
 
 
 def _base_language(language: str) -> str:
@@ -120,6 +162,20 @@ def translate(message: str, language: str) -> str:
 def gettext(message: str) -> str:
     """Translate ``message`` into the current language (see :func:`use_language`)."""
     return translate(message, current_language.get())
+
+
+def translate_plural(singular: str, plural: str, count: int, language: str) -> str:
+    """The form of ``singular``/``plural`` for ``count`` in ``language`` (English if missing)."""
+    forms, rule = plural_catalog(_base_language(language))
+    translated = forms.get(singular)
+    if translated is None:
+        return singular if _english_plural(count) == 0 else plural
+    return translated[min(rule(count), len(translated) - 1)]
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """:func:`gettext` with plural forms: the right form for ``count`` in the current language."""
+    return translate_plural(singular, plural, count, current_language.get())
 
 
 _ = gettext

@@ -71,7 +71,9 @@ def truncate_all(db: Database) -> None:
     names = ", ".join(f'"{name}"' for name in tables)
     with db.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        connection.execute(text(f"UPDATE ledger_head SET sequence = 0, hash = '{GENESIS_HASH}'"))
+        connection.execute(
+            text("UPDATE ledger_head SET sequence = 0, hash = :genesis"), {"genesis": GENESIS_HASH}
+        )
 
 
 @pytest.fixture

@@ -21,12 +21,13 @@ from node.config import Settings
 from node.db import Database
 from node.db.types import utcnow
 from node.errors import NotFound, Unauthorized
+from node.i18n import N_
 from node.identity import throttle
 from node.identity.models import ApiClient
 from node.identity.roles import Role
 from node.identity.tokens import CLIENT_PREFIX, hash_token, issue_access_token, new_token
 
-WRONG_CREDENTIALS = "The client credentials are wrong."
+WRONG_CREDENTIALS = N_("The client credentials are wrong.")
 
 
 def create_client(
@@ -63,7 +64,7 @@ def revoke_client(
 ) -> ApiClient:
     client = session.get(ApiClient, client_pk)
     if client is None:
-        raise NotFound("No such API client.")
+        raise NotFound(N_("No such API client."))
     if client.is_active:
         client.is_active = False
         client.revoked_at = utcnow()

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from node.errors import ValidationProblem
+from node.i18n import N_
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # argon2 takes any length; this only bounds the work an attacker can ask for
@@ -44,9 +45,13 @@ def use_parameters(*, time_cost: int, memory_cost: int, parallelism: int) -> Non
 def check_policy(password: str, field: str = "password") -> None:
     """Refuse passwords too short to resist guessing (length is what matters, NIST SP 800-63B)."""
     if len(password) < MIN_LENGTH:
-        raise ValidationProblem.single(field, f"Use at least {MIN_LENGTH} characters.", "too_short")
+        raise ValidationProblem.single(
+            field, N_("Use at least {count} characters.").format(count=MIN_LENGTH), "too_short"
+        )
     if len(password) > MAX_LENGTH:
-        raise ValidationProblem.single(field, f"Use at most {MAX_LENGTH} characters.", "too_long")
+        raise ValidationProblem.single(
+            field, N_("Use at most {count} characters.").format(count=MAX_LENGTH), "too_long"
+        )
 
 
 def hash_password(password: str) -> str:

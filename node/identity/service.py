@@ -23,11 +23,12 @@ from node.crypto import Cipher
 from node.db import Database
 from node.db.types import utcnow
 from node.errors import Conflict, NotFound, TotpRequired, Unauthorized, ValidationProblem
+from node.i18n import N_
 from node.identity import passwords, sessions, throttle, totp
 from node.identity.models import User
 from node.identity.roles import ROLES_NEEDING_TOTP, Role
 
-WRONG_CREDENTIALS = "The e-mail address or password is wrong."
+WRONG_CREDENTIALS = N_("The e-mail address or password is wrong.")
 USER_ROLES = (Role.MEMBER, Role.STAFF, Role.ADMIN)
 
 
@@ -48,7 +49,7 @@ def normalise_email(email: str) -> str:
 def _check_email(email: str) -> None:
     local, at, domain = email.rpartition("@")
     if not at or not local or "." not in domain or " " in email or len(email) > 254:
-        raise ValidationProblem.single("email", "Not a valid e-mail address.", "format")
+        raise ValidationProblem.single("email", N_("Not a valid e-mail address."), "format")
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -72,15 +73,15 @@ def create_user(
     email = normalise_email(email)
     _check_email(email)
     if role not in USER_ROLES:
-        raise ValidationProblem.single("role", "Must be member, staff or admin.", "enum")
+        raise ValidationProblem.single("role", N_("Must be member, staff or admin."), "enum")
     if language not in SUPPORTED_LANGUAGES:
-        raise ValidationProblem.single("language", "Unsupported language.", "enum")
+        raise ValidationProblem.single("language", N_("Unsupported language."), "enum")
     generated = None
     if password is None:
         password = generated = passwords.generate_password()
     passwords.check_policy(password)
     if find_by_email(session, email) is not None:
-        raise Conflict("A user with this e-mail address already exists.")
+        raise Conflict(N_("A user with this e-mail address already exists."))
     secret = totp.new_secret() if Role(role) in ROLES_NEEDING_TOTP else None
     user = User(
         email=email,
@@ -95,7 +96,7 @@ def create_user(
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # a concurrent creation won the race for the address
-        raise Conflict("A user with this e-mail address already exists.") from None
+        raise Conflict(N_("A user with this e-mail address already exists.")) from None
     audit.record(
         session,
         actor=actor,
@@ -141,11 +142,11 @@ def deactivate_user(
     """Stop a user signing in and end their sessions now. The last active admin stays."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     if not user.is_active:
         return user
     if user.role == Role.ADMIN.value and active_admins(session) <= 1:
-        raise Conflict("This is the last active admin; create another admin first.")
+        raise Conflict(N_("This is the last active admin; create another admin first."))
     user.is_active = False
     user.deactivated_at = utcnow()
     ended = sessions.end_all(session, user.id, "deactivated")
@@ -244,11 +245,11 @@ def login(
         _record_failure(db, account, address, failure)
         raise Unauthorized(WRONG_CREDENTIALS)
     if failure == "totp-missing":
-        raise TotpRequired("Staff and admins must also give the code from their authenticator.")
+        raise TotpRequired(N_("Staff and admins must also give the code from their authenticator."))
     _record_failure(db, account, address, str(failure))
     if failure == "totp-not-enrolled":
-        raise TotpRequired("No authenticator is enrolled for this account; ask an admin.")
-    raise TotpRequired("The authenticator code is wrong or was already used.")
+        raise TotpRequired(N_("No authenticator is enrolled for this account; ask an admin."))
+    raise TotpRequired(N_("The authenticator code is wrong or was already used."))
 
 
 def _record_failure(db: Database, account: str, address: str, reason: str) -> None:

@@ -21,6 +21,7 @@ from node.config import Settings
 from node.db import Database
 from node.db.types import utcnow
 from node.errors import Unauthorized
+from node.i18n import N_
 from node.identity.models import LoginSession, RefreshToken, User
 from node.identity.tokens import USER_PREFIX, hash_token, issue_access_token, new_token
 
@@ -99,11 +100,11 @@ def refresh(db: Database, settings: Settings, raw_token: str) -> TokenPair:
             select(RefreshToken).where(RefreshToken.token_hash == hash_token(raw_token))
         )
         if row is None:
-            raise Unauthorized("The refresh token is invalid.")
+            raise Unauthorized(N_("The refresh token is invalid."))
         login = session.get(LoginSession, row.session_id)
         user = session.get(User, login.user_id) if login is not None else None
         if login is None or user is None or login.kind != API or not is_live(login, user):
-            raise Unauthorized("The session has ended; sign in again.")
+            raise Unauthorized(N_("The session has ended; sign in again."))
         spent = session.execute(
             update(RefreshToken)
             .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
@@ -117,7 +118,7 @@ def refresh(db: Database, settings: Settings, raw_token: str) -> TokenPair:
             return _issue(session, settings, user, login)
     assert reused
     raise Unauthorized(
-        "This refresh token was already used, so the session has been ended; sign in again."
+        N_("This refresh token was already used, so the session has been ended; sign in again.")
     )
 
 

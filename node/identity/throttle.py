@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from node.config import Settings
 from node.db.types import utcnow
 from node.errors import TooManyRequests
+from node.i18n import N_
 from node.identity.models import LoginAttempt
 
 KEEP_FOR = timedelta(days=90)  # attempts are a security log too; older ones are pruned
@@ -60,7 +61,7 @@ def check(session: Session, settings: Settings, *, account: str, address: str) -
         if count >= limit:
             wait = max(1, math.ceil((oldest + window - now).total_seconds()))
             raise TooManyRequests(
-                "Too many failed sign-ins; wait before trying again.", retry_after=wait
+                N_("Too many failed sign-ins; wait before trying again."), retry_after=wait
             )
 
 

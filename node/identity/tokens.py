@@ -22,6 +22,7 @@ import jwt
 from node.config import Settings
 from node.db.types import utcnow
 from node.errors import Unauthorized
+from node.i18n import N_
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "typ", "role"]
@@ -86,11 +87,11 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             leeway=5,
         )
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("The access token has expired.") from None
+        raise Unauthorized(N_("The access token has expired.")) from None
     except jwt.PyJWTError:
-        raise Unauthorized("The access token is invalid.") from None
+        raise Unauthorized(N_("The access token is invalid.")) from None
     if claims.get("typ") != "access":
-        raise Unauthorized("The access token is invalid.")
+        raise Unauthorized(N_("The access token is invalid."))
     return AccessClaims(
         subject=str(claims["sub"]),
         role=str(claims["role"]),

@@ -38,6 +38,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from node.errors import Forbidden, MalformedJson, TotpRequired, Unauthorized, UnsupportedMediaType
+from node.i18n import N_
 from node.identity.csrf import CSRF_FIELD
 from node.identity.roles import Principal, Role
 from node.web.jsonenc import dumps
@@ -126,11 +127,11 @@ async def read_json(request: Request) -> Any:
         return None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
-        raise UnsupportedMediaType("Send the body as application/json.")
+        raise UnsupportedMediaType(N_("Send the body as application/json."))
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedJson(f"The body is not valid JSON: {exc}") from None
+        raise MalformedJson(N_("The body is not valid JSON: {reason}").format(reason=exc)) from None
 
 
 def parse_query(spec: EndpointSpec, request: Request) -> dict[str, Any]:
@@ -154,7 +155,7 @@ async def read_form(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in {FORM, "multipart/form-data"}:
         if await request.body():
-            raise UnsupportedMediaType(f"Send the form as {FORM}.")
+            raise UnsupportedMediaType(N_("Send the form as {media_type}.").format(media_type=FORM))
         return {}
     async with request.form() as form:
         values = {key: value for key, value in form.items() if isinstance(value, str)}
@@ -173,9 +174,9 @@ def authorize(spec: EndpointSpec, principal: Principal | None, totp_ok: bool = T
     if principal is None:
         raise Unauthorized()
     if principal.role not in spec.roles:
-        raise Forbidden("Your role may not use this endpoint.")
+        raise Forbidden(N_("Your role may not use this endpoint."))
     if not totp_ok:
-        raise TotpRequired("Staff and admins must confirm a second factor first.")
+        raise TotpRequired(N_("Staff and admins must confirm a second factor first."))
 
 
 @contextmanager
@@ -261,7 +262,7 @@ def api_route(
             else:
                 payload = await read_json(request)
                 if spec.body is None and payload is not None:
-                    raise UnsupportedMediaType("This endpoint takes no body.")
+                    raise UnsupportedMediaType(N_("This endpoint takes no body."))
 
             def run() -> Response:
                 with _unit_of_work(node, spec) as session:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from node.errors import CsrfFailed, Unauthorized
+from node.i18n import N_
 from node.identity import csrf
 from node.identity.models import ApiClient, LoginSession, User
 from node.identity.roles import Principal, Role
@@ -42,7 +43,7 @@ def bearer_token(request: Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Use the Bearer scheme with an access token.")
+        raise Unauthorized(N_("Use the Bearer scheme with an access token."))
     return token.strip()
 
 
@@ -71,14 +72,14 @@ def principal_for_session(
     """
     user_id = _numeric_id(subject, USER_PREFIX)
     if user_id is None or not isinstance(session_id, str):
-        raise Unauthorized("The access token is invalid.")
+        raise Unauthorized(N_("The access token is invalid."))
     login = session.get(LoginSession, session_id)
     user = session.get(User, user_id)
     kind = BROWSER if via_cookie else API
     if login is None or login.kind != kind or not is_live(login, user) or user is None:
-        raise Unauthorized("The session has ended; sign in again.")
+        raise Unauthorized(N_("The session has ended; sign in again."))
     if role is not None and role != user.role:
-        raise Unauthorized("Your role has changed; sign in again.")
+        raise Unauthorized(N_("Your role has changed; sign in again."))
     return Principal(
         role=Role(user.role),
         user_id=user.id,
@@ -93,9 +94,9 @@ def principal_for_client(session: Session, subject: str, role: str) -> Principal
     client_pk = _numeric_id(subject, CLIENT_PREFIX)
     client = session.get(ApiClient, client_pk) if client_pk is not None else None
     if client is None or role != Role.PLATFORM.value:
-        raise Unauthorized("The access token is invalid.")
+        raise Unauthorized(N_("The access token is invalid."))
     if not client.is_active:
-        raise Unauthorized("This API client has been revoked.")
+        raise Unauthorized(N_("This API client has been revoked."))
     return Principal(role=Role.PLATFORM, client_id=client.id)
 
 
@@ -128,7 +129,7 @@ def check_csrf(request: Request, settings: Settings, principal: Principal) -> No
         return
     presented = request.headers.get(csrf.CSRF_HEADER) or getattr(request.state, "csrf_token", None)
     if not csrf.csrf_valid(settings, principal.session_id, presented):
-        raise CsrfFailed("This form is stale or did not come from this site; reload the page.")
+        raise CsrfFailed(N_("This form is stale or did not come from this site; reload the page."))
 
 
 def authenticate(

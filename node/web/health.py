@@ -9,6 +9,7 @@ from sqlalchemy import text
 from node import __version__
 from node.db.migrate import is_current
 from node.errors import NotReady
+from node.i18n import N_
 from node.web.api import PUBLIC, Call, api_route
 
 STATUS = {
@@ -47,9 +48,11 @@ def readyz(call: Call) -> dict[str, Any]:
             connection.execute(text("SELECT 1"))
         current = is_current(db)
     except Exception as exc:
-        raise NotReady(f"The database is unreachable: {type(exc).__name__}.") from None
+        raise NotReady(
+            N_("The database is unreachable: {error}.").format(error=type(exc).__name__)
+        ) from None
     if not current:
-        raise NotReady("The database schema is not current; run `coopnode migrate`.")
+        raise NotReady(N_("The database schema is not current; run `coopnode migrate`."))
     return {"status": "ready", "version": __version__}
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node.errors import BodyTooLarge
+from node.i18n import N_
 from node.logs import request_id_var
 from node.web.problems import problem_response
 
@@ -81,12 +82,14 @@ class BodySizeLimitMiddleware:
                 seen["bytes"] += len(message.get("body", b""))
                 if seen["bytes"] > self.max_bytes:
                     # Raised inside the app, so the problem handlers answer 413 as for any Problem.
-                    raise BodyTooLarge(f"The body exceeds {self.max_bytes} bytes.")
+                    raise BodyTooLarge(
+                        N_("The body exceeds {limit} bytes.").format(limit=self.max_bytes)
+                    )
             return message
 
         await self.app(scope, counting_receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = BodyTooLarge(f"The body exceeds {self.max_bytes} bytes.")
+        problem = BodyTooLarge(N_("The body exceeds {limit} bytes.").format(limit=self.max_bytes))
         response = problem_response(Request(scope), problem)
         await response(scope, receive, send)

@@ -3,14 +3,24 @@
 Pages are declared with :func:`node.web.api.api_route` like the JSON API, so their roles are
 checked by the same wrapper, they appear in ``/openapi.json`` and the access-control test covers
 them. A browser is authenticated by the ``coopnode_session`` cookie (see
-:mod:`node.identity.csrf`); every form carries the session's CSRF token.
+:mod:`node.identity.csrf`); every form carries the session's CSRF token, and the sign-in form,
+posted before any session exists, the token of the pre-session cookie ``coopnode_login_csrf``.
 
 ==================  ======================  ================================================
-``GET  /login``     anyone                  the form (signed-in browsers go to ``/``)
-``POST /login``     anyone                  sign in (staff and admins also give their code)
+``GET  /login``     anyone                  the form and the pre-session CSRF cookie
+                                            (signed-in browsers go to ``/``)
+``POST /login``     anyone                  sign in (staff and admins also give their code);
+                                            without the matching login CSRF token: the form
+                                            again with 403 and an error, nobody signed in
 ``POST /logout``    member, staff, admin    end the session (needs the CSRF token)
 ``GET  /``          member, staff, admin    who you are, links (anonymous browsers → /login)
 ==================  ======================  ================================================
+
+Pages speak the language of the signed-in user (``users.language``), else the browser's
+(``Accept-Language``), else the node's (``node.language``): :func:`page_language`. Templates mark
+their text with ``{{ _("…") }}`` and ``{% trans %}`` (Jinja2's i18n extension bound to
+:mod:`node.i18n`); messages from problems raised by services (wrong password, throttling …) are
+translated like the ``detail`` of problem documents.
 """
 
 from __future__ import annotations
@@ -20,7 +30,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from node.errors import Problem
+from node import i18n
+from node.config import SUPPORTED_LANGUAGES
+from node.errors import CsrfFailed, Problem
+from node.i18n import N_, negotiate, translate, translate_formatted, use_language
 from node.identity import csrf, service, sessions
 from node.identity.api import client_address
 from node.identity.models import User
@@ -31,6 +44,14 @@ from node.web.validation import obj
 templates = Environment(
     loader=PackageLoader("node.web", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+)
+# Whitespace inside {% trans %} is collapsed, as the extractor does (``trimmed`` in babel.cfg).
+templates.policies["ext.i18n.trimmed"] = True
+# _() / gettext() / ngettext() in templates translate into node.i18n's current language, which
+# render() sets for the page. New-style: ``_("Hello %(name)s", name=…)`` escapes its values.
+templates.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
 )
 # Pages need no scripts, frames or foreign resources; saying so blunts injection and clickjacking.
 PAGE_HEADERS = {
@@ -48,13 +69,61 @@ LOGIN_FORM = obj(
     },
     required=("email", "password"),
 )
+ROLE_NAMES = {
+    Role.MEMBER.value: N_("member"),
+    Role.STAFF.value: N_("staff"),
+    Role.ADMIN.value: N_("administrator"),
+}
+LOGIN_CSRF_FAILED = N_(
+    "The sign-in form had expired or did not come from this site. Please sign in again."
+)
 
 
-def render(call: Call, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def page_language(call: Call, user: User | None = None) -> str:
+    """The signed-in user's language, else the browser's choice, else the node's default."""
+    if user is not None and user.language in SUPPORTED_LANGUAGES:
+        return user.language
+    default = call.settings["node.language"]
+    return negotiate(call.request.headers.get("accept-language"), default=default)
+
+
+def render(
+    call: Call, template: str, status: int = 200, *, language: str | None = None, **context: Any
+) -> HTMLResponse:
+    """Render ``template`` in ``language`` (default: :func:`page_language` without a user)."""
     context.setdefault("node_name", call.settings["node.name"])
-    context.setdefault("language", call.settings["node.language"])
-    html = templates.get_template(template).render(**context)
-    return HTMLResponse(html, status, headers=PAGE_HEADERS)
+    with use_language(language or page_language(call)) as current:
+        html = templates.get_template(template).render(language=current, **context)
+    headers = {**PAGE_HEADERS, "Content-Language": current, "Vary": "Accept-Language, Cookie"}
+    return HTMLResponse(html, status, headers=headers)
+
+
+def problem_message(problem: Problem, language: str) -> str:
+    """What a page shows for ``problem``: its detail (or title), translated when catalogued."""
+    return translate_formatted(problem.detail or problem.title, language)
+
+
+def login_form(
+    call: Call, status: int = 200, *, email: str = "", error: str | None = None
+) -> Response:
+    """The sign-in page with its pre-session CSRF cookie and token.
+
+    A browser that already holds a well-formed cookie keeps it (several open tabs stay valid);
+    otherwise a new random value is set. The form carries the HMAC of the cookie.
+    """
+    nonce = call.request.cookies.get(csrf.LOGIN_COOKIE_NAME)
+    if nonce is None or not csrf.is_login_nonce(nonce):
+        nonce = csrf.new_login_nonce()
+    page = render(
+        call,
+        "login.html",
+        status,
+        email=email,
+        error=error,
+        csrf_token=csrf.login_csrf_token(call.settings, nonce),
+    )
+    page.set_cookie(csrf.LOGIN_COOKIE_NAME, nonce, **csrf.login_cookie_options(call.settings))
+    return page
 
 
 def redirect(location: str) -> RedirectResponse:
@@ -65,7 +134,7 @@ def redirect(location: str) -> RedirectResponse:
 def login_page(call: Call) -> Response:
     if call.principal is not None and call.principal.via_cookie:
         return redirect("/")
-    return render(call, "login.html", email="", error=None)
+    return login_form(call)
 
 
 @api_route(
@@ -80,8 +149,21 @@ def login_page(call: Call) -> Response:
     database="none",
 )
 def login_submit(call: Call) -> Response:
-    """On success, 303 to ``/`` with the cookie; else the form again with the reason (401/429)."""
+    """On success, 303 to ``/`` with the cookie; else the form again with the reason.
+
+    403 when the login CSRF token does not match the browser's ``coopnode_login_csrf`` cookie
+    (checked before the password, so a forged post neither signs in nor counts as a failure);
+    401 for wrong credentials or a missing/wrong code, 429 when throttled.
+    """
     email = call.body["email"]
+    language = page_language(call)
+    presented = getattr(call.request.state, "csrf_token", None)
+    nonce = call.request.cookies.get(csrf.LOGIN_COOKIE_NAME)
+    if not csrf.login_csrf_valid(call.settings, nonce, presented):
+        refused = CsrfFailed(LOGIN_CSRF_FAILED)
+        return login_form(
+            call, refused.status, email=email, error=problem_message(refused, language)
+        )
     try:
         started = service.login(
             call.node.db,
@@ -94,8 +176,8 @@ def login_submit(call: Call) -> Response:
             kind=sessions.BROWSER,
         )
     except Problem as problem:
-        page = render(
-            call, "login.html", problem.status, email=email, error=problem.detail or problem.title
+        page = login_form(
+            call, problem.status, email=email, error=problem_message(problem, language)
         )
         if "retry_after" in problem.extra:
             page.headers["Retry-After"] = str(problem.extra["retry_after"])
@@ -105,6 +187,14 @@ def login_submit(call: Call) -> Response:
         csrf.COOKIE_NAME,
         csrf.sign_session(call.settings, started.session_id),
         **csrf.cookie_options(call.settings, max_age=started.max_age),
+    )
+    login_options = csrf.login_cookie_options(call.settings, max_age=0)
+    response.delete_cookie(
+        csrf.LOGIN_COOKIE_NAME,
+        path=login_options["path"],
+        secure=login_options["secure"],
+        httponly=True,
+        samesite="strict",
     )
     return response
 
@@ -149,14 +239,16 @@ def dashboard(call: Call) -> Response:
     user = call.session.get(User, principal.user_id)
     assert user is not None
     token = csrf.csrf_token(call.settings, principal.session_id) if principal.session_id else ""
+    language = page_language(call, user)
     return render(
         call,
         "dashboard.html",
+        language=language,
         user=user,
+        role_name=translate(ROLE_NAMES.get(user.role, user.role), language),
         member_id=principal.member_id,
         is_admin=principal.role is Role.ADMIN,
         csrf_token=token,
-        language=user.language,
     )
 
 

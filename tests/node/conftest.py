@@ -21,9 +21,16 @@ database tests and run on every engine).
     HTTP) — cheap, for tests that need many independent sessions.
 
 ``browser_login(role) -> BrowserLogin``
-    Signs the ``client`` in through the ``/login`` form; the session cookie stays in the client's
-    cookie jar. ``.csrf_token`` must accompany unsafe requests (form field ``csrf_token`` or
-    header ``X-CSRF-Token``); ``.headers`` is ``{"X-CSRF-Token": …}``.
+    Signs the ``client`` in through the ``/login`` form like a browser: ``GET /login`` (which sets
+    the pre-session ``coopnode_login_csrf`` cookie), then ``POST /login`` with the form's
+    ``csrf_token``; the session cookie stays in the client's cookie jar. ``.csrf_token`` (the
+    session's token, not the login form's) must accompany unsafe requests (form field
+    ``csrf_token`` or header ``X-CSRF-Token``); ``.headers`` is ``{"X-CSRF-Token": …}``.
+
+``login_form_token(client) -> str``
+    A plain function (``from tests.node.conftest import login_form_token``): ``GET /login`` and
+    return the sign-in form's ``csrf_token``; the ``coopnode_login_csrf`` cookie stays in
+    ``client``. Post it with the form, as a browser does.
 
 ``forge_tokens(headers) -> dict[str, str]``
     Bad variants of the access token in ``headers`` (a live session, so only the defect can be
@@ -43,6 +50,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -190,6 +198,18 @@ class BrowserLogin:
         return {"X-CSRF-Token": self.csrf_token}
 
 
+_FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def login_form_token(client: TestClient) -> str:
+    """``GET /login`` and return the form's ``csrf_token`` (its cookie stays in ``client``)."""
+    page = client.get("/login", follow_redirects=False)
+    assert page.status_code == 200, page.text
+    found = _FORM_TOKEN.search(page.text)
+    assert found is not None, "the login form has no csrf_token"
+    return found.group(1)
+
+
 @pytest.fixture
 def browser_login(accounts: Accounts, client: TestClient, node: Node) -> Any:
     def sign_in(role: str) -> BrowserLogin:
@@ -197,6 +217,7 @@ def browser_login(accounts: Accounts, client: TestClient, node: Node) -> Any:
         form = {"email": account.email, "password": account.password}
         if account.totp_secret:
             form["totp"] = account.code()
+        form["csrf_token"] = login_form_token(client)
         response = client.post("/login", data=form, follow_redirects=False)
         assert response.status_code == 303, response.text
         session_id = csrf.unsign_session(node.settings, client.cookies[csrf.COOKIE_NAME])

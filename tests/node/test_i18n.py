@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,9 +22,12 @@ from node.i18n import (
     _,
     catalog,
     negotiate,
+    ngettext,
+    plural_catalog,
     translate,
     translate_config_error,
     translate_formatted,
+    translate_plural,
     use_language,
 )
 
@@ -55,6 +59,14 @@ def test_extraction_finds_problem_titles_and_marked_strings() -> None:
     titles = {cls.title for cls in _subclasses(errors.Problem)} | {errors.Problem.title}
     assert titles <= set(found)
     assert set(i18n.CONFIG_MESSAGES) <= set(found)
+    # the page templates (jinja2 extractor, trimmed {% trans %} blocks)
+    assert {"Sign in", "Password", "Sign out", "Welcome, %(name)s"} <= set(found)
+    assert found["Sign in"].startswith("web/templates/")
+    # the node's own validation messages
+    from node.web import validation
+
+    assert {validation.REQUIRED, validation.UNKNOWN_FIELD, validation.NOT_VALID} <= set(found)
+    assert set(validation.FORMAT_MESSAGES.values()) <= set(found)
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -77,8 +89,13 @@ def test_template_lists_every_extracted_message() -> None:
     assert not missing, f"node/locale/coopnode.pot is stale; missing: {missing}"
 
 
+_PERCENT_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
 def _placeholders(text: str) -> set[str]:
-    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+    """``{name}`` placeholders (Python messages) and ``%(name)s`` ones (template ``trans``)."""
+    braces = {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+    return braces | {f"%({name})s" for name in _PERCENT_PLACEHOLDER.findall(text)}
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -218,6 +235,144 @@ def test_problem_title_follows_accept_language(client: TestClient) -> None:
     unsupported = client.get("/api/v1/does-not-exist", headers={"Accept-Language": "ja"})
     assert unsupported.headers["content-language"] == "en"
     assert unsupported.json()["title"] == "Not found"
+
+
+def test_validation_messages_follow_accept_language(client: TestClient) -> None:
+    """A 422 in German: the node's own messages translated, fields and codes untouched."""
+    body = {"password": "x" * 12, "colour": "green"}  # no e-mail, one unknown field
+    english = client.post("/api/v1/auth/login", json=body)
+    german = client.post("/api/v1/auth/login", json=body, headers={"Accept-Language": "de-DE"})
+    assert english.status_code == german.status_code == 422
+    assert german.headers["content-language"] == "de"
+    problem = german.json()
+    assert problem["type"] == english.json()["type"] == errors.PROBLEM_BASE + "validation"
+    assert problem["title"] == "Ungültige Eingabe"
+    assert problem["detail"] == "Ungültige Felder: colour, email"
+    by_field = {error["field"]: error for error in problem["errors"]}
+    assert by_field == {
+        "colour": {"field": "colour", "message": "Unbekanntes Feld.", "code": "unknown_field"},
+        "email": {"field": "email", "message": "Dieses Feld ist erforderlich.", "code": "required"},
+    }
+    assert {(e["field"], e["code"]) for e in english.json()["errors"]} == {
+        (e["field"], e["code"]) for e in problem["errors"]
+    }
+    english_messages = {e["field"]: e["message"] for e in english.json()["errors"]}
+    assert english_messages == {"colour": "Unknown field.", "email": "This field is required."}
+    assert english.json()["detail"] == "Invalid fields: colour, email"
+
+
+def test_other_problem_details_follow_accept_language(client: TestClient) -> None:
+    french = {"Accept-Language": "fr"}
+    missing = client.get("/api/v1/does-not-exist", headers=french).json()
+    assert missing["detail"] == "Cette ressource n'existe pas."
+    wrong_method = client.delete("/openapi.json", headers={"Accept-Language": "nl"}).json()
+    assert wrong_method["detail"] == "DELETE is hier niet toegestaan."
+    unauthenticated = client.get("/api/v1/me", headers={**french, "Authorization": "Basic x"})
+    assert unauthenticated.json()["detail"] == "Utilisez le schéma Bearer avec un jeton d'accès."
+    # Messages the node did not write (jsonschema's own) stay as they are.
+    too_long = client.post(
+        "/api/v1/auth/login",
+        json={"email": "a" * 300, "password": "x" * 12},
+        headers={"Accept-Language": "de"},
+    ).json()
+    assert too_long["errors"][0]["code"] == "maxLength"
+    assert "is too long" in too_long["errors"][0]["message"]
+
+
+def test_translating_a_problem_leaves_the_problem_alone() -> None:
+    from node.errors import FieldError, ValidationProblem
+    from node.web.problems import translate_problem
+    from node.web.validation import REQUIRED
+
+    problem = ValidationProblem([FieldError("email", REQUIRED, "required")])
+    body = problem.as_dict()
+    german = translate_problem(body, "de")
+    assert german["errors"][0]["message"] == "Dieses Feld ist erforderlich."
+    assert problem.as_dict()["errors"][0]["message"] == REQUIRED  # shared lists not mutated
+    assert body["errors"][0]["message"] == REQUIRED
+
+
+def test_format_messages_are_translated() -> None:
+    from node.errors import ValidationProblem
+    from node.web.problems import translate_problem
+    from node.web.validation import COUNTRY, obj, validate
+
+    schema = obj({"country": COUNTRY, "address": {"type": "string", "format": "ipv4"}})
+    with pytest.raises(ValidationProblem) as caught:
+        validate(schema, {"country": "ZZ", "address": "not an address"})
+    english = {e["field"]: e["message"] for e in caught.value.as_dict()["errors"]}
+    assert english["address"] == "Does not match the format ipv4."
+    french = translate_problem(caught.value.as_dict(), "fr")
+    messages = {e["field"]: (e["message"], e["code"]) for e in french["errors"]}
+    assert messages == {
+        "address": ("Ne respecte pas le format ipv4.", "format"),
+        "country": ("Code pays non valide (ISO 3166-1 alpha-2, p. ex. BE).", "format"),
+    }
+    # A sentence the node did not catalogue is not forced into a template that looks alike.
+    assert translate_formatted("Not a valid IBAN: bad checksum.", "de") == (
+        "Not a valid IBAN: bad checksum."
+    )
+
+
+PLURAL_PO = """\
+msgid ""
+msgstr ""
+"Language: fr\\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgid "{count} share"
+msgid_plural "{count} shares"
+msgstr[0] "{count} part"
+msgstr[1] "{count} parts"
+
+msgid "{count} member"
+msgid_plural "{count} members"
+msgstr[0] ""
+msgstr[1] ""
+"""
+
+
+def test_plural_forms_follow_the_catalog_rule(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "fr" / "LC_MESSAGES" / "coopnode.po"
+    path.parent.mkdir(parents=True)
+    path.write_text(PLURAL_PO, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    plural_catalog.cache_clear()
+    try:
+        forms = [translate_plural("{count} share", "{count} shares", n, "fr") for n in (0, 1, 2)]
+        assert forms == ["{count} part", "{count} part", "{count} parts"]  # French: 0 is singular
+        english = [translate_plural("{count} share", "{count} shares", n, "en") for n in (0, 1, 2)]
+        assert english == ["{count} shares", "{count} share", "{count} shares"]
+        untranslated = translate_plural("{count} member", "{count} members", 3, "fr-BE")
+        assert untranslated == "{count} members"
+        with use_language("fr"):
+            assert ngettext("{count} share", "{count} shares", 5).format(count=5) == "5 parts"
+    finally:
+        plural_catalog.cache_clear()
+
+
+def test_templates_render_in_every_language() -> None:
+    from node.web.pages import templates
+
+    user = SimpleNamespace(display_name="Ada", email="a@example.org", totp_secret=None)
+    for language in SUPPORTED_LANGUAGES:
+        with use_language(language):
+            page = templates.get_template("dashboard.html").render(
+                language=language,
+                node_name="Coop",
+                user=user,
+                role_name="x",
+                member_id=7,
+                is_admin=True,
+                csrf_token="t",
+            )
+        assert f'<html lang="{language}">' in page
+        expected = translate("Welcome, %(name)s", language) % {"name": "Ada"}
+        assert f"<h1>{expected}</h1>" in page
+        assert translate("Sign out", language) in page
 
 
 def _subclasses(cls: type) -> set[type]:
