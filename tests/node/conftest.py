@@ -286,3 +286,14 @@ def forge_tokens(node: Node) -> Any:
         return forge(key, claims)
 
     return bad_variants
+
+
+@pytest.fixture
+def crew(node: Node, client: TestClient, accounts: Accounts) -> Any:
+    """A :class:`tests.node.member_helpers.Crew`: staff and admin logins made up front (so they
+    exist before a test counts rows), and helpers to create members and move shares."""
+    from tests.node.member_helpers import Crew
+
+    team = Crew(node, client, accounts)
+    assert team.staff and team.admin
+    return team

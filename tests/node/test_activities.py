@@ -12,11 +12,6 @@ from tests.node.member_helpers import Crew
 ACTIVITIES = "/api/v1/activities"
 
 
-@pytest.fixture
-def crew(node, client, accounts) -> Crew:
-    return Crew(node, client, accounts)
-
-
 def _credit_budget(crew: Crew, activity_id: int, amount: str, key: str) -> dict:
     staff = crew.staff
     crew.client.post(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from node.audit.models import AuditEntry
@@ -13,13 +12,6 @@ from tests.node.member_helpers import BE_COMPANY, BE_VAT, FR_VAT, Crew, event_re
 
 CLIENTS = "/api/v1/clients"
 ADDRESS = {"street": "Rue Royale 1", "postcode": "1000", "city": "Bruxelles"}
-
-
-@pytest.fixture
-def crew(node, client, accounts) -> Crew:
-    team = Crew(node, client, accounts)
-    assert team.staff
-    return team
 
 
 def body(**overrides: Any) -> dict[str, Any]:

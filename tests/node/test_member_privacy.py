@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from node.audit.models import AuditEntry
@@ -22,13 +21,6 @@ from tests.node.member_helpers import Crew, member_body, state_counts
 
 #: A valid body for each own-records endpoint that takes one (a new one must be added here).
 SAMPLE_BODIES: dict[str, dict[str, Any]] = {"update_member": {"language": "de"}}
-
-
-@pytest.fixture
-def crew(node, client, accounts) -> Crew:
-    team = Crew(node, client, accounts)
-    assert team.staff
-    return team
 
 
 def own_record_specs(client) -> list[Any]:

@@ -25,13 +25,6 @@ from tests.node.member_helpers import (
 MEMBERS = "/api/v1/members"
 
 
-@pytest.fixture
-def crew(node, client, accounts) -> Crew:
-    team = Crew(node, client, accounts)
-    assert team.staff  # the staff login exists before any test counts rows
-    return team
-
-
 def _fields(response) -> dict[str, str]:
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from node.audit.models import AuditEntry
@@ -15,13 +14,6 @@ from node.shares.models import ShareTransaction
 from tests.node.member_helpers import IBANS, Crew, state_counts
 
 MEMBERS = "/api/v1/members"
-
-
-@pytest.fixture
-def crew(node, client, accounts) -> Crew:
-    team = Crew(node, client, accounts)
-    assert team.staff and team.admin
-    return team
 
 
 def test_member_exports_their_data(crew: Crew, node) -> None:

@@ -34,13 +34,6 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     )
 
 
-@pytest.fixture
-def crew(node, client, accounts) -> Crew:
-    team = Crew(node, client, accounts)
-    assert team.staff
-    return team
-
-
 def _activate(crew: Crew, member_id: int) -> None:
     response = crew.client.post(
         f"/api/v1/members/{member_id}/status", json={"status": "active"}, headers=crew.staff
