@@ -114,15 +114,7 @@ class Crew:
         key: str | None = None,
         **extra: Any,
     ) -> Any:
-        body = {
-            "share_class": share_class,
-            "count": count,
-            "idempotency_key": key or f"subscription-{member_id}-{next(_serials)}",
-            **extra,
-        }
-        return self.client.post(
-            f"/api/v1/members/{member_id}/shares/subscriptions", json=body, headers=self.staff
-        )
+        return self._move("subscriptions", member_id, count, share_class, key, extra)
 
     def redeem(
         self,
@@ -132,14 +124,25 @@ class Crew:
         key: str | None = None,
         **extra: Any,
     ) -> Any:
+        return self._move("redemptions", member_id, count, share_class, key, extra)
+
+    def _move(
+        self,
+        kind: str,
+        member_id: int,
+        count: int,
+        share_class: str,
+        key: str | None,
+        extra: dict[str, Any],
+    ) -> Any:
         body = {
             "share_class": share_class,
             "count": count,
-            "idempotency_key": key or f"redemption-{member_id}-{next(_serials)}",
+            "idempotency_key": key or f"{kind}-{member_id}-{next(_serials)}",
             **extra,
         }
         return self.client.post(
-            f"/api/v1/members/{member_id}/shares/redemptions", json=body, headers=self.staff
+            f"/api/v1/members/{member_id}/shares/{kind}", json=body, headers=self.staff
         )
 
 
