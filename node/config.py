@@ -91,6 +91,18 @@ def _money(value: Any) -> Decimal:
     return amount
 
 
+def _percent(value: Any) -> Decimal:
+    if isinstance(value, float):
+        raise ValueError('must be a decimal string such as "6.5", not a float')
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError('must be a percentage such as "6.5"') from None
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(100):
+        raise ValueError("must be a percentage between 0 and 100")
+    return rate
+
+
 def _country(value: Any) -> str:
     code = _nonempty(value).upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
@@ -355,6 +367,30 @@ FIELDS: tuple[Field, ...] = (
         "If true, shares are redeemed only when a member leaves; else down to the minimum.",
     ),
     F(
+        "contribution",
+        "rate",
+        "COOPNODE_CONTRIBUTION_RATE",
+        _percent,
+        Decimal("6.5"),
+        "The co-op's contribution, in percent of each invoice excluding VAT.",
+    ),
+    F(
+        "contribution",
+        "guarantee_fund_points",
+        "COOPNODE_GUARANTEE_FUND_POINTS",
+        _percent,
+        Decimal("2"),
+        "Percentage points of the contribution that go to the salary guarantee fund.",
+    ),
+    F(
+        "invoices",
+        "payment_days",
+        "COOPNODE_INVOICE_PAYMENT_DAYS",
+        _int_between(0, 365),
+        30,
+        "Days between an invoice's issue date and its due date.",
+    ),
+    F(
         "plugins",
         "modules",
         "COOPNODE_PLUGINS",
@@ -397,6 +433,7 @@ class Settings:
         values = dict(self.values)
         for name, raw in changes.items():
             values[name] = _parse(FIELDS_BY_NAME[name], raw)
+        _check_together(values)
         return Settings(values, self.path, self.sources)
 
     def public(self) -> dict[str, Any]:
@@ -468,7 +505,17 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             raise ConfigError(f.name, f"missing (set it in {path} or {f.env})")
         values[f.name] = raw if source == "default" else _parse(f, raw)
         sources[f.name] = source
+    _check_together(values)
     return Settings(values, path if path.exists() else None, sources)
+
+
+def _check_together(values: Mapping[str, Any]) -> None:
+    """Rules that involve more than one setting."""
+    if values["contribution.guarantee_fund_points"] > values["contribution.rate"]:
+        raise ConfigError(
+            "contribution.guarantee_fund_points",
+            "must not exceed contribution.rate ({rate})".format(rate=values["contribution.rate"]),
+        )
 
 
 def generate_secret() -> str:
