@@ -156,6 +156,19 @@ def _vat_number(value: Any) -> str:
         raise ValueError(f"invalid VAT number ({exc})") from None
 
 
+def _iban(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        return ""
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        return str(IBAN(text).compact)
+    except SchwiftyException as exc:
+        raise ValueError(f"invalid IBAN ({exc})") from None
+
+
 def _secret(value: Any) -> str:
     text = _nonempty(value)
     if len(text) < 32:
@@ -410,7 +423,7 @@ FIELDS: tuple[Field, ...] = (
         "payouts",
         "debtor_iban",
         "COOPNODE_PAYOUT_DEBTOR_IBAN",
-        _str,
+        _iban,
         "",
         "The co-op's bank account that payouts leave from (IBAN).",
         example="BE68539007547034",

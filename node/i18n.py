@@ -211,6 +211,7 @@ CONFIG_MESSAGES = (
     N_('must be a decimal string such as "6.5", not a float'),
     N_('must be a percentage such as "6.5"'),
     N_("must be a percentage between 0 and 100"),
+    N_("invalid IBAN ({reason})"),
     N_("must not exceed contribution.rate ({rate})"),
     N_("{value} is not an ISO 3166-1 alpha-2 country code"),
     N_("{value} is not an ISO 4217 currency code"),

@@ -64,6 +64,7 @@ def test_environment_overrides_file(config_file: Path) -> None:
         ("COOPNODE_LANGUAGE", "xx", "node.language", "must be one of"),
         ("COOPNODE_SHARE_NOMINAL_VALUE", "-3", "shares.nominal_value", "positive"),
         ("COOPNODE_COOKIE_SECURE", "maybe", "security.cookie_secure", "true or false"),
+        ("COOPNODE_PAYOUT_DEBTOR_IBAN", "BE68539007547035", "payouts.debtor_iban", "invalid IBAN"),
         ("COOPNODE_CONTRIBUTION_RATE", "101", "contribution.rate", "between 0 and 100"),
         ("COOPNODE_GUARANTEE_FUND_POINTS", "7", "contribution.guarantee_fund_points", "exceed"),
     ],
