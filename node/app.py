@@ -26,6 +26,9 @@ ROUTE_MODULES = (
     "node.clients.api",
     "node.ledger.api",
     "node.activities.api",
+    "node.payouts.api",
+    "node.expenses.api",
+    "node.invoices.api",
     "node.web.pages",
 )
 

@@ -14,6 +14,9 @@ MODEL_MODULES = (
     "node.clients.models",
     "node.ledger.models",
     "node.activities.models",
+    "node.payouts.models",
+    "node.expenses.models",
+    "node.invoices.models",
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from node.audit.models import AuditEntry
 from node.web.api import spec_of
+from tests.node.invoices.test_invoices import issued_invoice_of
 from tests.node.member_helpers import Crew, member_body, state_counts
 
 #: A valid body for each own-records endpoint that takes one (a new one must be added here).
@@ -43,10 +44,28 @@ def _open_activity(crew: Crew, member: dict[str, Any]) -> int:
     return int(response.json()["id"])
 
 
+def _file_expense(crew: Crew, member: dict[str, Any]) -> int:
+    response = crew.client.post(
+        f"/api/v1/activities/{_open_activity(crew, member)}/expenses",
+        headers=crew.staff,
+        data={
+            "amount": "12.50",
+            "description": "Train",
+            "incurred_on": "2026-01-05",
+            "member_id": str(member["id"]),
+        },
+        files={"receipt": ("ticket.pdf", b"%PDF-1.4 receipt", "application/pdf")},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
 #: For each path id, how to make a record of that kind belonging to a member.
 RECORD_MAKERS = {
     "member_id": lambda crew, member: member["id"],
     "activity_id": _open_activity,
+    "invoice_id": issued_invoice_of,
+    "expense_id": _file_expense,
 }
 PARAM = re.compile(r"{(\w+):int}")
 

@@ -1,0 +1,663 @@
+"""The payout primitive and what follows a payout: approval, cancellation, batches, bank debits.
+
+Postings (one journal entry per event, keyed by the payout):
+
+* committed (approved) — ``payout:{id}:commit``, kind ``payout.{kind}``: debit the activity's
+  budget, credit ``payouts:pending`` (what the co-op owes but has not paid yet);
+* paid (the bank's debit was matched, or staff confirmed it) — ``payout:{id}:paid``, kind
+  ``payout.paid``: debit ``payouts:pending``, credit ``bank``;
+* cancelled after approval — ``payout:{id}:cancel``: the reversal of the commit entry.
+
+A payout above ``payouts.second_approval_above`` is recorded as ``pending_approval`` without a
+posting, but it reserves its amount (:mod:`node.payouts.available`) until a second staff member —
+never the requester — approves it (then it is posted) or someone cancels it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from node import audit
+from node.activities.models import Activity, ActivityStatus
+from node.banking.camt import parse_camt053
+from node.banking.errors import CamtError, SepaError
+from node.banking.matching import BankLine, SentPayout, bank_lines, match_debits
+from node.banking.sepa import MAX_AMOUNT, CreditTransfer, PaymentBatch, build_pain001
+from node.db.types import utcnow
+from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
+from node.ledger import service as ledger
+from node.ledger.entries import AccountType, EntryDraft, PostingLine
+from node.members.identifiers import IdentifierError, Vault, check_iban
+from node.members.models import Member
+from node.money import MoneyError, from_minor, to_minor
+from node.payouts.available import available_minor, lock_activity
+from node.payouts.models import BatchStatus, Payout, PayoutKind, PayoutStatus
+from node.payouts.models import PaymentBatch as BatchRow
+
+PENDING = ledger.AccountSpec("payouts:pending", "Payouts to be paid", AccountType.LIABILITY)
+BANK = ledger.AccountSpec("bank", "Bank", AccountType.ASSET)
+#: Kinds paid to a member of the activity; the others may name any creditor and IBAN.
+MEMBER_KINDS = frozenset({PayoutKind.SALARY, PayoutKind.EXPENSE})
+LIVE_MEMBER_STATUSES = frozenset({"active", "guest", "suspended"})
+
+
+@dataclass(frozen=True)
+class Creditor:
+    """Who is paid: a member (their IBAN on file), or a name and IBAN (refunds, settlements)."""
+
+    member_id: int | None = None
+    name: str | None = None
+    iban: str | None = None
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def _amount_minor(amount: Decimal, currency: str, field: str = "amount") -> int:
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
+    try:
+        minor = to_minor(amount, currency)
+    except MoneyError as exc:
+        raise ValidationProblem.single(field, str(exc), "precision") from None
+    if minor <= 0:
+        raise ValidationProblem.single(field, "Must be positive.", "sign")
+    if amount > MAX_AMOUNT:
+        raise ValidationProblem.single(field, f"At most {MAX_AMOUNT}.", "too_large")
+    return minor
+
+
+def _resolve_creditor(
+    session: Session, activity: Activity, kind: PayoutKind, creditor: Creditor, vault: Vault
+) -> tuple[int | None, str, str]:
+    """``(member_id, name, encrypted IBAN)`` of the creditor, or 422 naming what is wrong."""
+    if creditor.member_id is None and creditor.iban is None:
+        leads = [m.member_id for m in activity.members if m.lead]
+        creditor = Creditor(member_id=leads[0] if leads else None)
+    if creditor.member_id is not None:
+        member = session.get(Member, creditor.member_id)
+        if member is None or member.erased_at is not None:
+            raise ValidationProblem.single("member_id", "No such member.", "unknown")
+        if kind in MEMBER_KINDS and member.id not in {m.member_id for m in activity.members}:
+            raise ValidationProblem.single(
+                "member_id", "The member does not take part in this activity.", "not_in_activity"
+            )
+        if member.status not in LIVE_MEMBER_STATUSES:
+            raise ValidationProblem.single(
+                "member_id", f"The member's status is {member.status}.", "not_active"
+            )
+        if member.iban_encrypted is None:
+            raise ValidationProblem.single(
+                "member_id", "The member has no IBAN on file.", "no_iban"
+            )
+        return member.id, member.name, member.iban_encrypted
+    if kind in MEMBER_KINDS:
+        raise ValidationProblem.single(
+            "member_id", f"A {kind} payout goes to a member of the activity.", "required"
+        )
+    errors = []
+    name = (creditor.name or "").strip()
+    if not name:
+        errors.append(FieldError("creditor_name", "The creditor's name is required.", "required"))
+    try:
+        compact = check_iban(creditor.iban or "", "creditor_iban")
+    except IdentifierError as exc:
+        errors.append(exc.error)
+    if errors:
+        raise ValidationProblem(errors)
+    sealed = vault.seal(compact)
+    assert sealed is not None
+    return None, name[:200], sealed
+
+
+def _digest(vault: Vault, content: dict[str, Any]) -> str:
+    """A keyed digest of what an idempotency key stands for (it may contain an IBAN)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hmac.new(vault.hash_key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def payout(
+    session: Session,
+    activity: Activity,
+    amount: Decimal,
+    kind: str,
+    idempotency_key: str,
+    *,
+    creditor: Creditor,
+    actor: str,
+    vault: Vault,
+    second_approval_above: Decimal,
+    description: str = "",
+    request_id: str | None = None,
+) -> tuple[Payout, bool]:
+    """Commit ``amount`` of the activity's budget to a payout and queue its credit transfer.
+
+    Returns ``(payout, created)``; the same key with the same request returns the payout already
+    made (``created`` False), with another request 409. Refuses (409) an amount above the
+    activity's available budget, read under the activity's lock. Above ``second_approval_above``
+    the payout waits for a second approval (its amount reserved); otherwise it is approved and
+    posted at once.
+    """
+    try:
+        payout_kind = PayoutKind(kind)
+    except ValueError:
+        raise ValidationProblem.single("kind", f"Unknown payout kind {kind!r}.") from None
+    if not idempotency_key.strip():
+        raise ValidationProblem.single("idempotency_key", "An idempotency key is required.")
+    minor = _amount_minor(amount, activity.currency)
+    activity = lock_activity(session, activity.id)
+    member_id, name, iban_sealed = _resolve_creditor(
+        session, activity, payout_kind, creditor, vault
+    )
+    text = " ".join(description.split())[:140]
+    digest = _digest(
+        vault,
+        {
+            "activity": activity.id,
+            "amount": minor,
+            "currency": activity.currency,
+            "kind": payout_kind.value,
+            "member": member_id,
+            "name": name if member_id is None else None,
+            "iban": vault.open(iban_sealed) if member_id is None else None,
+            "description": text,
+        },
+    )
+    existing = session.scalar(select(Payout).where(Payout.idempotency_key == idempotency_key))
+    if existing is not None:
+        if existing.request_digest != digest:
+            raise Conflict(
+                "This idempotency key was already used for a different payout.",
+                idempotency_key=idempotency_key,
+            )
+        return existing, False
+    if activity.status != ActivityStatus.OPEN:
+        raise Conflict("The activity is closed; it pays nothing out.")
+    available = available_minor(session, activity)
+    if minor > available:
+        currency = activity.currency
+        raise Conflict(
+            f"The activity's available budget is {from_minor(max(available, 0), currency)} "
+            f"{currency}; this payout asks for {from_minor(minor, currency)} {currency}.",
+            available=str(from_minor(available, currency)),
+            requested=str(from_minor(minor, currency)),
+            currency=currency,
+        )
+    needs_second = amount > second_approval_above
+    now = utcnow()
+    row = Payout(
+        activity_id=activity.id,
+        kind=payout_kind.value,
+        amount_minor=minor,
+        currency=activity.currency,
+        member_id=member_id,
+        creditor_name=name,
+        creditor_iban_encrypted=iban_sealed,
+        description=text,
+        status=(PayoutStatus.PENDING_APPROVAL if needs_second else PayoutStatus.APPROVED).value,
+        idempotency_key=idempotency_key,
+        request_digest=digest,
+        requested_by=actor,
+        requested_at=now,
+        approved_by=None if needs_second else actor,
+        approved_at=None if needs_second else now,
+        end_to_end_id=f"CN-{secrets.token_hex(12).upper()}",
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # the same key raced in from another activity: the request fails
+        raise Conflict(
+            "This idempotency key was already used for a different payout.",
+            idempotency_key=idempotency_key,
+        ) from None
+    if not needs_second:
+        _post_commit(session, row, activity, actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="payout.request",
+        entity="payout",
+        entity_id=row.id,
+        changes=audit.diff(
+            {},
+            {
+                "activity_id": activity.id,
+                "kind": row.kind,
+                "amount": str(from_minor(minor, row.currency)),
+                "currency": row.currency,
+                "member_id": member_id,
+                "status": row.status,
+            },
+        ),
+        request_id=request_id,
+    )
+    return row, True
+
+
+def _post_commit(session: Session, row: Payout, activity: Activity, actor: str) -> None:
+    ledger.ensure_account(session, PENDING, row.currency)
+    draft = EntryDraft(
+        kind=f"payout.{row.kind}",
+        occurred_on=today(),
+        idempotency_key=f"payout:{row.id}:commit",
+        description=f"Payout #{row.id} ({row.kind})",
+        postings=(
+            PostingLine(activity.budget_key, row.currency, row.amount_minor),
+            PostingLine(PENDING.key, row.currency, -row.amount_minor),
+        ),
+        meta={"payout_id": str(row.id), "activity_id": str(activity.id)},
+    )
+    row.commit_entry_id = ledger.post(session, draft, actor=actor).id
+
+
+def locked_payout(session: Session, payout_id: int) -> Payout:
+    row = session.scalar(
+        select(Payout)
+        .where(Payout.id == payout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound("No such payout.")
+    return row
+
+
+def approve(
+    session: Session, payout_id: int, *, actor: str, request_id: str | None = None
+) -> Payout:
+    """Second approval of a payout: by staff other than its requester; idempotent once done."""
+    row = locked_payout(session, payout_id)
+    if row.status in (PayoutStatus.CANCELLED, PayoutStatus.RETURNED):
+        raise Conflict(f"The payout is {row.status}; it cannot be approved.")
+    if row.status != PayoutStatus.PENDING_APPROVAL:
+        return row  # approved already (by the second approver, or under the threshold)
+    if row.requested_by == actor:
+        raise Forbidden(
+            "A payout above the threshold needs a second staff member's approval; "
+            "its requester cannot approve it."
+        )
+    activity = lock_activity(session, row.activity_id)
+    row.status, row.approved_by, row.approved_at = PayoutStatus.APPROVED, actor, utcnow()
+    _post_commit(session, row, activity, actor)
+    _audit_status(session, row, PayoutStatus.PENDING_APPROVAL, actor, request_id)
+    return row
+
+
+def cancel(
+    session: Session, payout_id: int, *, actor: str, request_id: str | None = None
+) -> Payout:
+    """Cancel a payout not yet in a batch; its reservation or posting is released."""
+    row = locked_payout(session, payout_id)
+    if row.status == PayoutStatus.CANCELLED:
+        return row
+    if row.status not in (PayoutStatus.PENDING_APPROVAL, PayoutStatus.APPROVED):
+        raise Conflict(
+            f"The payout is {row.status} (batch {row.batch_id}); it can no longer be cancelled."
+        )
+    before = row.status
+    lock_activity(session, row.activity_id)
+    if row.commit_entry_id is not None:
+        ledger.reverse(
+            session,
+            row.commit_entry_id,
+            on=today(),
+            idempotency_key=f"payout:{row.id}:cancel",
+            actor=actor,
+        )
+    row.status, row.cancelled_by = PayoutStatus.CANCELLED, actor
+    _release_expense(session, row)
+    _audit_status(session, row, before, actor, request_id)
+    return row
+
+
+def _release_expense(session: Session, row: Payout) -> None:
+    """An expense whose reimbursement is cancelled goes back to be decided again."""
+    from node.expenses.models import Expense, ExpenseStatus
+
+    session.execute(
+        update(Expense)
+        .where(Expense.payout_id == row.id)
+        .values(status=ExpenseStatus.SUBMITTED.value, payout_id=None, decided_by=None)
+    )
+
+
+def _audit_status(
+    session: Session, row: Payout, before: str, actor: str, request_id: str | None
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=f"payout.{row.status}",
+        entity="payout",
+        entity_id=row.id,
+        changes={"status": [str(before), str(row.status)]},
+        request_id=request_id,
+    )
+
+
+def mark_paid(
+    session: Session,
+    payout_id: int,
+    *,
+    on: date,
+    actor: str,
+    bank_reference: str | None = None,
+    request_id: str | None = None,
+) -> tuple[Payout, bool]:
+    """The payout left the bank: post it against the bank account (once). ``(payout, changed)``."""
+    row = locked_payout(session, payout_id)
+    if row.status == PayoutStatus.PAID:
+        return row, False
+    if row.status not in (PayoutStatus.BATCHED, PayoutStatus.SENT):
+        raise Conflict(f"The payout is {row.status}; only a batched or sent payout can be paid.")
+    ledger.ensure_account(session, BANK, row.currency)
+    ledger.ensure_account(session, PENDING, row.currency)
+    meta = {"payout_id": str(row.id), "end_to_end_id": row.end_to_end_id}
+    if bank_reference:
+        meta["bank_reference"] = bank_reference
+    draft = EntryDraft(
+        kind="payout.paid",
+        occurred_on=on,
+        idempotency_key=f"payout:{row.id}:paid",
+        description=f"Payout #{row.id} paid",
+        postings=(
+            PostingLine(PENDING.key, row.currency, row.amount_minor),
+            PostingLine(BANK.key, row.currency, -row.amount_minor),
+        ),
+        meta=meta,
+    )
+    before = row.status
+    row.paid_entry_id = ledger.post(session, draft, actor=actor).id
+    row.status, row.paid_on = PayoutStatus.PAID, on
+    _reimbursed(session, row)
+    if row.batch_id is not None:
+        _close_batch_if_paid(session, row.batch_id)
+    _audit_status(session, row, before, actor, request_id)
+    return row, True
+
+
+def _reimbursed(session: Session, row: Payout) -> None:
+    from node.expenses.models import Expense, ExpenseStatus
+
+    session.execute(
+        update(Expense)
+        .where(Expense.payout_id == row.id)
+        .values(status=ExpenseStatus.REIMBURSED.value)
+    )
+
+
+def _close_batch_if_paid(session: Session, batch_id: int) -> None:
+    unpaid = session.scalar(
+        select(Payout.id)
+        .where(Payout.batch_id == batch_id, Payout.status != PayoutStatus.PAID)
+        .limit(1)
+    )
+    batch = session.get(BatchRow, batch_id)
+    if unpaid is None and batch is not None:
+        batch.status = BatchStatus.PAID
+
+
+# --- payment batches -------------------------------------------------------------------------
+
+
+def make_batch(
+    session: Session,
+    *,
+    execution_date: date,
+    debtor_name: str,
+    debtor_iban: str,
+    vault: Vault,
+    actor: str,
+    request_id: str | None = None,
+) -> BatchRow:
+    """Gather every approved EUR payout into one pain.001 file (validated against its XSD)."""
+    if not debtor_iban:
+        raise Conflict(
+            "No debtor account is configured: set payouts.debtor_iban "
+            "(COOPNODE_PAYOUT_DEBTOR_IBAN) to the co-op's IBAN first."
+        )
+    created = utcnow()
+    if execution_date < created.date():
+        raise ValidationProblem.single(
+            "execution_date", "The execution date cannot be in the past.", "past"
+        )
+    rows = list(
+        session.scalars(
+            select(Payout)
+            .where(Payout.status == PayoutStatus.APPROVED, Payout.currency == "EUR")
+            .order_by(Payout.id)
+            .with_for_update()
+        )
+    )
+    if not rows:
+        raise Conflict("No approved payouts are waiting for a batch.")
+    message_id = f"CN{created:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
+    transfers = [
+        CreditTransfer(
+            end_to_end_id=row.end_to_end_id,
+            creditor_name=row.creditor_name,
+            creditor_iban=vault.open(row.creditor_iban_encrypted) or "",
+            amount=from_minor(row.amount_minor, row.currency),
+            currency=row.currency,
+            remittance_text=(row.description or f"Payout {row.id}"),
+        )
+        for row in rows
+    ]
+    try:
+        document = build_pain001(
+            PaymentBatch(
+                message_id=message_id,
+                created_at=created,
+                debtor_name=debtor_name,
+                debtor_iban=debtor_iban,
+                requested_execution_date=execution_date,
+                payments=transfers,
+            )
+        )
+    except SepaError as exc:
+        raise ValidationProblem.single(_batch_field(exc.field, rows), exc.problem, "sepa") from None
+    total = sum(row.amount_minor for row in rows)
+    batch = BatchRow(
+        message_id=message_id,
+        created_at=created,
+        created_by=actor,
+        execution_date=execution_date,
+        status=BatchStatus.CREATED.value,
+        currency="EUR",
+        payment_count=len(rows),
+        total_minor=total,
+        pain001=document,
+    )
+    session.add(batch)
+    session.flush()
+    for row in rows:
+        row.status, row.batch_id = PayoutStatus.BATCHED, batch.id
+    audit.record(
+        session,
+        actor=actor,
+        action="payment_batch.create",
+        entity="payment_batch",
+        entity_id=batch.id,
+        changes=audit.diff(
+            {},
+            {
+                "message_id": message_id,
+                "payouts": [row.id for row in rows],
+                "total": str(from_minor(total, "EUR")),
+                "execution_date": execution_date.isoformat(),
+            },
+        ),
+        request_id=request_id,
+    )
+    return batch
+
+
+def _batch_field(field: str, rows: list[Payout]) -> str:
+    """``payments[2].creditor_iban`` -> ``payouts.<id>.creditor_iban`` (staff know payout ids)."""
+    if field.startswith("payments["):
+        index, _, rest = field.removeprefix("payments[").partition("]")
+        if index.isdigit() and int(index) < len(rows):
+            return f"payouts.{rows[int(index)].id}{rest}"
+    if field == "debtor_iban":
+        return "payouts.debtor_iban"
+    return field
+
+
+def get_batch(session: Session, batch_id: int) -> BatchRow:
+    batch = session.get(BatchRow, batch_id)
+    if batch is None:
+        raise NotFound("No such payment batch.")
+    return batch
+
+
+def mark_batch_sent(
+    session: Session, batch_id: int, *, actor: str, request_id: str | None = None
+) -> BatchRow:
+    """The treasurer uploaded the file to the bank: its payouts are sent (idempotent)."""
+    batch = session.scalar(
+        select(BatchRow)
+        .where(BatchRow.id == batch_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if batch is None:
+        raise NotFound("No such payment batch.")
+    if batch.status != BatchStatus.CREATED:
+        return batch
+    batch.status, batch.sent_at, batch.sent_by = BatchStatus.SENT, utcnow(), actor
+    session.execute(
+        update(Payout)
+        .where(Payout.batch_id == batch.id, Payout.status == PayoutStatus.BATCHED)
+        .values(status=PayoutStatus.SENT.value)
+        .execution_options(synchronize_session="fetch")
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="payment_batch.sent",
+        entity="payment_batch",
+        entity_id=batch.id,
+        changes={"status": [BatchStatus.CREATED.value, BatchStatus.SENT.value]},
+        request_id=request_id,
+    )
+    return batch
+
+
+# --- bank debits -----------------------------------------------------------------------------
+
+
+def _line(line: BankLine) -> dict[str, Any]:
+    return {
+        "statement_id": line.statement_id,
+        "entry_index": line.entry_index,
+        "entry_ref": line.entry_ref,
+        "transaction_index": line.transaction_index,
+        "end_to_end_id": line.end_to_end_id,
+        "amount": line.amount,
+        "currency": line.currency,
+        "booking_date": line.booking_date,
+    }
+
+
+def import_debits(
+    session: Session, data: bytes, *, actor: str, request_id: str | None = None
+) -> dict[str, Any]:
+    """Match a CAMT.053 file's debits to sent payouts by end-to-end id; matched ones are paid.
+
+    A refused file (malformed, hostile, inconsistent) is a 422 naming the entry and changes
+    nothing. Importing the same file again changes nothing: its payouts are already paid.
+    """
+    try:
+        statements = parse_camt053(data)
+    except CamtError as exc:
+        raise ValidationProblem(
+            [FieldError("statement", str(exc), "invalid_camt")],
+            detail=str(exc),
+        ) from None
+    lines = bank_lines(statements)
+    wanted = {line.end_to_end_id for line in lines if line.end_to_end_id}
+    candidates = _payouts_by_end_to_end_id(session, wanted)
+    sent = [
+        SentPayout(
+            str(row.id), row.end_to_end_id, from_minor(row.amount_minor, row.currency), row.currency
+        )
+        for row in candidates
+    ]
+    result = match_debits(sent, lines)
+    by_id = {str(row.id): row for row in candidates}
+    matched, already = [], []
+    for match in result.matches:
+        row = by_id[match.key]
+        on = match.line.booking_date or today()
+        if row.status == PayoutStatus.PAID:
+            already.append({"payout_id": row.id, **_line(match.line)})
+            continue
+        mark_paid(
+            session,
+            row.id,
+            on=on,
+            actor=actor,
+            bank_reference=match.line.entry_ref,
+            request_id=request_id,
+        )
+        matched.append({"payout_id": row.id, **_line(match.line)})
+    unmatched = [
+        {**_line(item.line), "reason": item.reason.value, "detail": item.detail}
+        for item in result.unmatched
+    ]
+    if matched:
+        audit.record(
+            session,
+            actor=actor,
+            action="bank_statement.debits",
+            entity="bank_statement",
+            entity_id=",".join(sorted({s.id for s in statements}))[:64],
+            changes={"paid": [None, [m["payout_id"] for m in matched]]},
+            request_id=request_id,
+        )
+    return {"matched": matched, "already_paid": already, "unmatched": unmatched}
+
+
+def _payouts_by_end_to_end_id(session: Session, ids: Iterable[str]) -> list[Payout]:
+    wanted = sorted(ids)
+    found: list[Payout] = []
+    for start in range(0, len(wanted), 500):
+        found += session.scalars(
+            select(Payout).where(
+                Payout.end_to_end_id.in_(wanted[start : start + 500]),
+                Payout.status.in_([PayoutStatus.BATCHED, PayoutStatus.SENT, PayoutStatus.PAID]),
+            )
+        )
+    return found
+
+
+def payouts(
+    session: Session, *, status: str | None = None, activity_id: int | None = None
+) -> list[Payout]:
+    query = select(Payout).order_by(Payout.id)
+    if status is not None:
+        query = query.where(Payout.status == status)
+    if activity_id is not None:
+        query = query.where(Payout.activity_id == activity_id)
+    return list(session.scalars(query))
+
+
+def get_payout(session: Session, payout_id: int) -> Payout:
+    row = session.get(Payout, payout_id)
+    if row is None:
+        raise NotFound("No such payout.")
+    return row
