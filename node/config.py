@@ -261,8 +261,8 @@ FIELDS: tuple[Field, ...] = (
         "max_body_bytes",
         "COOPNODE_MAX_BODY_BYTES",
         _int_between(1024, 100 * 2**20),
-        2**20,
-        "Largest request body accepted, in bytes.",
+        8 * 2**20,
+        "Largest request body accepted, in bytes (expense receipts may be up to 5 MB).",
     ),
     F(
         "server",

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from node.config import Settings
 from node.expenses.models import Expense
 from node.ledger.models import JournalEntry
 from node.payouts.models import Payout
 from node.runtime import Node
-from tests.conftest import make_settings
 from tests.node.member_helpers import Crew, state_counts
 from tests.node.payouts.payout_helpers import (
     balance,
@@ -26,14 +23,6 @@ EXPENSES = "/api/v1/expenses"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """Room in the request for a 5 MB receipt (the default body limit is 1 MiB)."""
-    return make_settings(
-        tmp_path, **{"database.url": database_url, "server.max_body_bytes": 8 * 2**20}
-    )
 
 
 def file(
