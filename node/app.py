@@ -29,6 +29,8 @@ ROUTE_MODULES = (
     "node.payouts.api",
     "node.expenses.api",
     "node.invoices.api",
+    "node.quotes.api",
+    "node.payments.api",
     "node.web.pages",
 )
 

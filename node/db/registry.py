@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "node.payouts.models",
     "node.expenses.models",
     "node.invoices.models",
+    "node.quotes.models",
+    "node.payments.models",
 )
 
 

@@ -56,6 +56,7 @@ from node.invoicing.document import (
 from node.invoicing.vat import EU_MEMBER_STATES, LineItem, build_document
 from node.ledger import service as ledger
 from node.money import MoneyError, from_minor, minor_exponent, to_minor
+from node.payments.models import ClientPayment
 from plugins.jurisdiction import FactNotFound, Jurisdiction, Situation
 
 MAX_QUANTITY = Decimal(1_000_000)
@@ -814,9 +815,14 @@ def _remaining_items(
 
 
 def paid_minor(session: Session, invoice: Invoice) -> int:
-    """What the client has paid on ``invoice``. Payments are not recorded yet, so 0; when they
-    are, this is the one place that learns to sum them."""
-    return 0
+    """What the client has paid on ``invoice``: the sum of its payments (:mod:`node.payments`),
+    over-payments included."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(ClientPayment.amount_minor), 0)).where(
+            ClientPayment.invoice_id == invoice.id
+        )
+    )
+    return int(total or 0)
 
 
 def present(session: Session, invoice: Invoice, *, today: date | None = None) -> dict[str, Any]:

@@ -19,9 +19,13 @@ from node.audit.models import AuditEntry
 from node.web.api import spec_of
 from tests.node.invoices.test_invoices import issued_invoice_of
 from tests.node.member_helpers import Crew, member_body, state_counts
+from tests.node.quotes.test_quotes import quote_of
 
 #: A valid body for each own-records endpoint that takes one (a new one must be added here).
-SAMPLE_BODIES: dict[str, dict[str, Any]] = {"update_member": {"language": "de"}}
+SAMPLE_BODIES: dict[str, dict[str, Any]] = {
+    "update_member": {"language": "de"},
+    "update_quote": {"valid_until": "2099-12-31"},
+}
 
 
 def own_record_specs(client) -> list[Any]:
@@ -66,6 +70,7 @@ RECORD_MAKERS = {
     "activity_id": _open_activity,
     "invoice_id": issued_invoice_of,
     "expense_id": _file_expense,
+    "quote_id": quote_of,
 }
 PARAM = re.compile(r"{(\w+):int}")
 
