@@ -27,3 +27,16 @@ class ClientCreated:
     country: str
     vat_number: str | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class IbanChangeRequested:
+    """A change of a member's IBAN: requested (``effective_at`` None, awaiting a second staff
+    approval) or approved (``effective_at``: when payouts start using it). The new IBAN is masked
+    (None: the change removes the IBAN)."""
+
+    change_id: int
+    member_id: int
+    new_iban_masked: str | None
+    effective_at: datetime | None
+    at: datetime

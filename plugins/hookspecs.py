@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from starlette.routing import BaseRoute
 
     from node.config import Settings
-    from node.events import ClientCreated, MemberJoined
+    from node.events import ClientCreated, IbanChangeRequested, MemberJoined
     from node.extensions import Command
     from plugins.jurisdiction import Jurisdiction
 
@@ -95,4 +95,19 @@ def coop_on_client_created(event: ClientCreated) -> Any:
 
     All implementations are called, after the transaction that created the client commits. The
     return value is ignored; an exception is logged and does not undo the creation.
+    """
+
+
+@hookspec
+def coop_on_iban_change_requested(event: IbanChangeRequested) -> Any:
+    """Notify a member that their IBAN is being changed (e.g. by email, on another channel than
+    the one that may have been compromised).
+
+    :param event: a :class:`node.events.IbanChangeRequested` snapshot (change id, member id, the
+        new IBAN masked, ``effective_at`` — None while the change awaits a second staff approval,
+        else when payouts start using it — and when it happened).
+
+    All implementations are called: once after the transaction that requested the change commits,
+    and again after the one that approved it commits. The return value is ignored; an exception is
+    logged and does not undo the change.
     """

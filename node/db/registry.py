@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "node.audit.models",
     "node.identity.models",
     "node.members.models",
+    "node.members.iban_changes",
     "node.shares.models",
     "node.clients.models",
     "node.ledger.models",

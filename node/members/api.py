@@ -9,6 +9,10 @@ Who may do what:
   exports it. Anyone else's record answers 404, exactly like an id that does not exist, so a
   member cannot even learn that another member exists.
 * Admins erase (pseudonymise) a member.
+* Changing an IBAN already on file (by the member or by staff) only records a pending change,
+  shown masked as ``pending_iban_change`` in the member's record; staff other than its requester
+  (and never the member concerned) approve or cancel it under ``/api/v1/iban-changes``
+  (:mod:`node.members.iban_changes`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from node import audit
 from node.errors import FieldError, NotFound, ValidationProblem
-from node.members import privacy, service
+from node.members import iban_changes, privacy, service
 from node.members.identifiers import Vault
 from node.members.models import Member
 from node.members.schemas import (
@@ -30,6 +34,7 @@ from node.members.schemas import (
 )
 from node.shares.terms import Terms
 from node.web.api import ADMIN, ANY_USER, STAFF, Call, api_route
+from node.web.validation import obj
 
 TAG = "members"
 ONE = "/api/v1/members/{member_id:int}"
@@ -52,6 +57,13 @@ def visible_member(call: Call, member_id: int) -> Member:
 
 def _is_self(call: Call, member: Member) -> bool:
     return call.caller().member_id == member.id
+
+
+def present_one(call: Call, member: Member, *, full: bool) -> dict[str, Any]:
+    """One member's record, with their open IBAN change (masked) if any."""
+    record = service.present(member, vault(call), full=full)
+    record["pending_iban_change"] = iban_changes.present_open(call.session, vault(call), member.id)
+    return record
 
 
 @api_route(
@@ -109,7 +121,7 @@ def read_own_member(call: Call) -> dict[str, Any]:
     member_id = call.caller().member_id
     if member_id is None:
         raise NotFound("Your login is not linked to a member record.")
-    return service.present(visible_member(call, member_id), vault(call), full=True)
+    return present_one(call, visible_member(call, member_id), full=True)
 
 
 @api_route(
@@ -138,7 +150,7 @@ def read_member(call: Call) -> dict[str, Any]:
             request_id=call.request_id,
         )
         full = True
-    return service.present(member, vault(call), full=full)
+    return present_one(call, member, full=full)
 
 
 @api_route(
@@ -169,8 +181,9 @@ def update_member(call: Call) -> dict[str, Any]:
         call.body,
         actor=call.actor,
         request_id=call.request_id,
+        hook=call.node.plugins.hook,
     )
-    return service.present(member, vault(call), full=_is_self(call, member))
+    return present_one(call, member, full=_is_self(call, member))
 
 
 @api_route(
@@ -233,6 +246,72 @@ def erase_member(call: Call) -> dict[str, Any]:
     return service.present(member, vault(call))
 
 
+IBAN_CHANGES = "/api/v1/iban-changes"
+IBAN_CHANGE_QUERY = obj(
+    {
+        "status": {"type": "string", "enum": [s.value for s in iban_changes.IbanChangeStatus]},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+        "offset": {"type": "integer", "minimum": 0},
+    }
+)
+
+
+@api_route(
+    "GET",
+    IBAN_CHANGES,
+    summary="List members' IBAN changes (new IBANs masked), by page; ?status=pending.",
+    roles=STAFF,
+    tag=TAG,
+    query=IBAN_CHANGE_QUERY,
+)
+def list_iban_changes(call: Call) -> dict[str, Any]:
+    limit, offset = call.query.get("limit", 50), call.query.get("offset", 0)
+    changes = iban_changes.list_changes(
+        call.session, status=call.query.get("status"), limit=limit, offset=offset
+    )
+    return {
+        "items": [iban_changes.present(c, vault(call)) for c in changes],
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@api_route(
+    "POST",
+    IBAN_CHANGES + "/{change_id:int}/approve",
+    summary="Approve a member's IBAN change (second staff approval: never its requester's "
+    "nor the member's own); effective after payouts.iban_change_hold_hours.",
+    roles=STAFF,
+    tag=TAG,
+)
+def approve_iban_change(call: Call) -> dict[str, Any]:
+    change = iban_changes.approve(
+        call.session,
+        vault(call),
+        call.path["change_id"],
+        actor=call.actor,
+        actor_member_id=call.caller().member_id,
+        hold_hours=call.settings["payouts.iban_change_hold_hours"],
+        request_id=call.request_id,
+        hook=call.node.plugins.hook,
+    )
+    return iban_changes.present(change, vault(call))
+
+
+@api_route(
+    "POST",
+    IBAN_CHANGES + "/{change_id:int}/cancel",
+    summary="Cancel a member's IBAN change that is not applied yet.",
+    roles=STAFF,
+    tag=TAG,
+)
+def cancel_iban_change(call: Call) -> dict[str, Any]:
+    change = iban_changes.cancel(
+        call.session, call.path["change_id"], actor=call.actor, request_id=call.request_id
+    )
+    return iban_changes.present(change, vault(call))
+
+
 ROUTES = [
     create_member,
     list_members,
@@ -242,4 +321,7 @@ ROUTES = [
     change_member_status,
     export_member,
     erase_member,
+    list_iban_changes,
+    approve_iban_change,
+    cancel_iban_change,
 ]

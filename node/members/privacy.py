@@ -19,7 +19,7 @@ from node.audit.models import AuditEntry
 from node.db.types import utcnow
 from node.errors import Conflict
 from node.identity.models import LoginSession, User
-from node.members import checks
+from node.members import checks, iban_changes
 from node.members.identifiers import Vault
 from node.members.models import Member, MemberStatus
 from node.members.service import AUDIT_MASKED, present, snapshot
@@ -118,6 +118,7 @@ def erase_member(
     member.left_on = member.left_on or checks.today()
     member.status = MemberStatus.LEFT
     member.erased_at = now
+    iban_changes.erase(session, member.id, actor=actor, now=now)
     session.flush()
     audit.record(
         session,

@@ -26,7 +26,7 @@ from node import audit
 from node.db import after_commit
 from node.errors import Conflict, FieldError, ValidationProblem
 from node.events import MemberJoined
-from node.members import checks
+from node.members import checks, iban_changes
 from node.members.identifiers import Jurisdictions, Vault, mask_iban, mask_national_id
 from node.members.models import TRANSITIONS, Member, MemberKind, MemberStatus
 
@@ -149,8 +149,14 @@ def update_member(
     *,
     actor: str,
     request_id: str | None = None,
+    hook: Any = None,
 ) -> Member:
-    """Change some fields; the whole record must still be valid afterwards (422 / 409 if not)."""
+    """Change some fields; the whole record must still be valid afterwards (422 / 409 if not).
+
+    The first IBAN is set at once; a change of the IBAN on file is only requested
+    (:mod:`node.members.iban_changes`: a second staff approval and a hold), and ``hook`` (the
+    plugin host's hook relay, or None) announces it after commit.
+    """
     checks.refuse_erased(member)
     before = snapshot(member, vault)
     errors: list[FieldError] = []
@@ -169,8 +175,14 @@ def update_member(
         )
     if "national_id" in changes or member.home_country != before["home_country"]:
         checks.require_national_id(errors, jurisdictions, member)
-    if "iban" in changes:
+    requested_iban: list[str | None] = []  # the change to request, once everything is valid
+    if "iban" in changes and before["iban"] is None:
         checks.set_iban(errors, member, vault, changes["iban"])
+    elif "iban" in changes:
+        try:
+            requested_iban.append(iban_changes.check_new_iban(changes["iban"]))
+        except ValidationProblem as exc:
+            errors.extend(exc.errors)
     if "home_node_url" in changes:
         member.home_node_url = checks.home_node_url(errors, guest, changes["home_node_url"])
     if changes.get("user_id") is not None:
@@ -190,6 +202,10 @@ def update_member(
     if after != before:
         session.flush()
         _audit(session, member, "member.update", before, after, actor, request_id)
+    for compact in requested_iban:
+        iban_changes.request_change(
+            session, vault, member, compact, actor=actor, request_id=request_id, hook=hook
+        )
     return member
 
 

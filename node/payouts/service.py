@@ -39,6 +39,7 @@ from node.db.types import utcnow
 from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from node.ledger import service as ledger
 from node.ledger.entries import AccountType, EntryDraft, PostingLine
+from node.members.iban_changes import effective_iban
 from node.members.identifiers import IdentifierError, Vault, check_iban
 from node.members.models import Member
 from node.money import MoneyError, from_minor, to_minor
@@ -99,6 +100,7 @@ def _resolve_creditor(
             raise ValidationProblem.single(
                 "member_id", f"The member's status is {member.status}.", "not_active"
             )
+        effective_iban(session, vault, member, utcnow())  # apply an IBAN change past its hold
         if member.iban_encrypted is None:
             raise ValidationProblem.single(
                 "member_id", "The member has no IBAN on file.", "no_iban"

@@ -184,7 +184,11 @@ def test_member_reads_and_changes_only_their_own_fields(crew: Crew, node) -> Non
     assert crew.client.get(f"{MEMBERS}/me", headers=headers).json()["id"] == record["id"]
     changed = crew.client.patch(url, json={"language": "nl", "iban": IBANS[2]}, headers=headers)
     assert changed.status_code == 200, changed.text
-    assert changed.json()["iban"] == IBANS[2] and changed.json()["language"] == "nl"
+    # the language changes at once; the IBAN on file only gets a pending change (second approval)
+    assert changed.json()["iban"] == IBANS[0] and changed.json()["language"] == "nl"
+    pending = changed.json()["pending_iban_change"]
+    assert pending["status"] == "pending" and pending["iban"] == "DE•• •••• •••• •••• ••30 00"
+    assert crew.client.get(url, headers=headers).json()["pending_iban_change"] == pending
     before = state_counts(node, Member)
     refused = crew.client.patch(
         url, json={"name": "Someone else", "kind": "supporter", "language": "de"}, headers=headers
