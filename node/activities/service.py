@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -78,6 +78,47 @@ def visible_activity(session: Session, principal: Principal, activity_id: int) -
     ):
         raise NotFound("No such activity.")
     return activity
+
+
+class ActivityRecord(Protocol):
+    """A record that belongs to an activity (an invoice, a quote …)."""
+
+    id: Any
+    activity_id: Any
+
+
+Record = TypeVar("Record", bound=ActivityRecord)
+LARGEST_ID = 2_147_483_647
+
+
+def visible_record(
+    session: Session, principal: Principal, model: type[Record], record_id: int, missing: str
+) -> Record:
+    """A record of an activity the caller may see; else 404 with ``missing`` — the same answer
+    for a record of someone else's activity as for one that does not exist."""
+    record = session.get(model, record_id) if 1 <= record_id <= LARGEST_ID else None
+    if record is None:
+        raise NotFound(missing)
+    try:
+        visible_activity(session, principal, record.activity_id)
+    except NotFound:
+        raise NotFound(missing) from None
+    return record
+
+
+def records_of(
+    session: Session, principal: Principal, model: type[Record], *, activity_id: int | None = None
+) -> list[Record]:
+    """Records of the activities the caller may see (staff: all), optionally of one activity."""
+    column = model.activity_id
+    query = select(model).order_by(model.id)
+    if not principal.is_staff:
+        query = query.join(ActivityMember, ActivityMember.activity_id == column).where(
+            ActivityMember.member_id == principal.member_id
+        )
+    if activity_id is not None:
+        query = query.where(column == activity_id)
+    return list(session.scalars(query))
 
 
 def activities_of(session: Session, principal: Principal) -> list[Activity]:

@@ -34,8 +34,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from node import audit
-from node.activities.models import Activity, ActivityMember, ActivityStatus
-from node.activities.service import budget_spec, visible_activity
+from node.activities.models import Activity, ActivityStatus
+from node.activities.service import budget_spec, records_of, visible_activity, visible_record
 from node.banking.references import be_structured_reference, rf_reference
 from node.clients.models import Client, ClientKind
 from node.clients.service import get_client
@@ -263,29 +263,14 @@ def _estimate(
 
 
 def visible_invoice(session: Session, principal: Principal, invoice_id: int) -> Invoice:
-    """The invoice or credit note if the caller may see it (staff, or a member of its
-    activity); else 404, the same as for one that does not exist."""
-    invoice = session.get(Invoice, invoice_id) if 1 <= invoice_id <= 2_147_483_647 else None
-    if invoice is None:
-        raise NotFound(NO_SUCH_INVOICE)
-    try:
-        visible_activity(session, principal, invoice.activity_id)
-    except NotFound:
-        raise NotFound(NO_SUCH_INVOICE) from None
-    return invoice
+    """The invoice or credit note if the caller may see it (staff, or a member of its activity); else 404."""
+    return visible_record(session, principal, Invoice, invoice_id, NO_SUCH_INVOICE)
 
 
 def invoices_of(
     session: Session, principal: Principal, *, activity_id: int | None = None
 ) -> list[Invoice]:
-    query = select(Invoice).order_by(Invoice.id)
-    if not principal.is_staff:
-        query = query.join(ActivityMember, ActivityMember.activity_id == Invoice.activity_id).where(
-            ActivityMember.member_id == principal.member_id
-        )
-    if activity_id is not None:
-        query = query.where(Invoice.activity_id == activity_id)
-    return list(session.scalars(query))
+    return records_of(session, principal, Invoice, activity_id=activity_id)
 
 
 # -- drafts ----------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from node import audit
-from node.activities.models import ActivityMember, ActivityStatus
-from node.activities.service import visible_activity
+from node.activities.models import ActivityStatus
+from node.activities.service import records_of, visible_activity, visible_record
 from node.clients.models import Client
 from node.clients.service import get_client
 from node.config import Settings
@@ -141,27 +141,13 @@ def current_digest(session: Session, quote: Quote) -> str:
 
 def visible_quote(session: Session, principal: Principal, quote_id: int) -> Quote:
     """The quote if the caller may see it (staff, or a member of its activity); else 404."""
-    quote = session.get(Quote, quote_id) if 1 <= quote_id <= 2_147_483_647 else None
-    if quote is None:
-        raise NotFound(NO_SUCH_QUOTE)
-    try:
-        visible_activity(session, principal, quote.activity_id)
-    except NotFound:
-        raise NotFound(NO_SUCH_QUOTE) from None
-    return quote
+    return visible_record(session, principal, Quote, quote_id, NO_SUCH_QUOTE)
 
 
 def quotes_of(
     session: Session, principal: Principal, *, activity_id: int | None = None
 ) -> list[Quote]:
-    query = select(Quote).order_by(Quote.id)
-    if not principal.is_staff:
-        query = query.join(ActivityMember, ActivityMember.activity_id == Quote.activity_id).where(
-            ActivityMember.member_id == principal.member_id
-        )
-    if activity_id is not None:
-        query = query.where(Quote.activity_id == activity_id)
-    return list(session.scalars(query))
+    return records_of(session, principal, Quote, activity_id=activity_id)
 
 
 def _locked(session: Session, quote_id: int) -> Quote | None:
