@@ -86,17 +86,22 @@ class Invoice(Base):
     )
 
 
-class InvoiceLine(Base):
-    __tablename__ = "invoice_lines"
+class LineColumns:
+    """The columns of a priced line, shared by invoice and quote lines."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[str] = mapped_column(String(24))  # a decimal as text, never a float
     unit_code: Mapped[str] = mapped_column(String(3))
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     vat_tier: Mapped[str] = mapped_column(String(20))
+
+
+class InvoiceLine(LineColumns, Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from node.db import Base
 from node.db.types import UTCDateTime, utcnow
+from node.invoices.models import LineColumns
 
 
 class QuoteStatus(StrEnum):
@@ -78,17 +79,11 @@ class Quote(Base):
     )
 
 
-class QuoteLine(Base):
+class QuoteLine(LineColumns, Base):
     __tablename__ = "quote_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    description: Mapped[str] = mapped_column(String(500))
-    quantity: Mapped[str] = mapped_column(String(24))  # a decimal as text, never a float
-    unit_code: Mapped[str] = mapped_column(String(3))
-    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
-    vat_tier: Mapped[str] = mapped_column(String(20))
 
     quote: Mapped[Quote] = relationship(back_populates="lines")
 
