@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from node.errors import NotFound
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 NAMING_CONVENTION = {
@@ -30,6 +32,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+Row = TypeVar("Row")
 
 
 class Base(DeclarativeBase):
@@ -66,6 +71,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def lock_row(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """Load one row with ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite's write transaction is
+    already exclusive), refreshed as committed by the lock's previous holder."""
+    query = (
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return cast("Row | None", session.scalars(query).one_or_none())
+
+
+def locked(session: Session, model: type[Row], row_id: int, missing: str) -> Row:
+    """:func:`lock_row`, or 404 with ``missing`` when there is no such row."""
+    row = lock_row(session, model, row_id)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 _AFTER_COMMIT = "coop_after_commit"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from node import audit
 from node.activities.models import Activity, ActivityStatus
+from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from node.expenses.models import Expense, ExpenseStatus
@@ -162,15 +163,7 @@ def expenses_of(
 
 
 def _locked(session: Session, expense_id: int) -> Expense:
-    expense = session.scalar(
-        select(Expense)
-        .where(Expense.id == expense_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if expense is None:
-        raise NotFound("No such expense.")
-    return expense
+    return locked(session, Expense, expense_id, "No such expense.")
 
 
 def _refuse_own(expense: Expense, principal: Principal) -> None:

@@ -39,8 +39,9 @@ from node.activities.service import budget_spec, records_of, visible_activity, v
 from node.banking.references import be_structured_reference, rf_reference
 from node.clients.models import Client, ClientKind
 from node.clients.service import get_client
+from node.db import locked
 from node.db.types import utcnow
-from node.errors import Conflict, FieldError, NotFound, ValidationProblem
+from node.errors import Conflict, FieldError, ValidationProblem
 from node.identity.roles import Principal
 from node.invoices import numbering, postings, snapshot
 from node.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -387,15 +388,7 @@ def _items_of(invoice: Invoice) -> list[LineItem]:
 
 
 def _locked(session: Session, invoice_id: int) -> Invoice:
-    invoice = session.execute(
-        select(Invoice)
-        .where(Invoice.id == invoice_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # as committed by the lock's last holder
-    ).scalar_one_or_none()
-    if invoice is None:
-        raise NotFound(NO_SUCH_INVOICE)
-    return invoice
+    return locked(session, Invoice, invoice_id, NO_SUCH_INVOICE)
 
 
 def _key_owner(session: Session, key: str) -> Invoice | None:

@@ -48,6 +48,7 @@ from node.banking.matching import (
 )
 from node.banking.references import StructuredReference, validate_reference
 from node.banking.statement import Direction, EntryStatus
+from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, NotFound, ValidationProblem
 from node.invoices.models import Invoice, InvoiceKind, InvoiceStatus
@@ -106,15 +107,7 @@ def balance_of(session: Session, invoice: Invoice) -> InvoiceBalance:
 
 
 def _locked_invoice(session: Session, invoice_id: int) -> Invoice:
-    invoice = session.scalar(
-        select(Invoice)
-        .where(Invoice.id == invoice_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if invoice is None:
-        raise NotFound("No such invoice.")
-    return invoice
+    return locked(session, Invoice, invoice_id, "No such invoice.")
 
 
 def _check_payable(session: Session, invoice: Invoice) -> InvoiceBalance:
@@ -568,15 +561,7 @@ def unmatched_credits(session: Session, status: str | None = None) -> list[Unmat
 
 
 def _locked_credit(session: Session, credit_id: int) -> UnmatchedCredit:
-    row = session.scalar(
-        select(UnmatchedCredit)
-        .where(UnmatchedCredit.id == credit_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if row is None:
-        raise NotFound("No such unmatched credit.")
-    return row
+    return locked(session, UnmatchedCredit, credit_id, "No such unmatched credit.")
 
 
 def assigned_payment(session: Session, row: UnmatchedCredit) -> ClientPayment | None:

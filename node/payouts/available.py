@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from node.activities.models import Activity
 from node.activities.service import budget_minor
-from node.errors import NotFound
+from node.db import locked
 from node.payouts.models import Payout, PayoutStatus
 
 RESERVING = (PayoutStatus.PENDING_APPROVAL.value,)
@@ -30,15 +30,7 @@ def lock_activity(session: Session, activity_id: int) -> Activity:
     SQLite: write transactions already start with ``BEGIN IMMEDIATE`` (one writer at a time), and
     SQLAlchemy leaves out ``FOR UPDATE``.
     """
-    activity = session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if activity is None:
-        raise NotFound("No such activity.")
-    return activity
+    return locked(session, Activity, activity_id, "No such activity.")
 
 
 def reserved_minor(session: Session, activity: Activity) -> int:

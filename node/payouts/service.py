@@ -35,6 +35,7 @@ from node.banking.camt import parse_camt053
 from node.banking.errors import CamtError, SepaError
 from node.banking.matching import BankLine, SentPayout, bank_lines, match_debits
 from node.banking.sepa import MAX_AMOUNT, CreditTransfer, PaymentBatch, build_pain001
+from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from node.ledger import service as ledger
@@ -267,15 +268,7 @@ def _post_commit(session: Session, row: Payout, activity: Activity, actor: str) 
 
 
 def locked_payout(session: Session, payout_id: int) -> Payout:
-    row = session.scalar(
-        select(Payout)
-        .where(Payout.id == payout_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if row is None:
-        raise NotFound("No such payout.")
-    return row
+    return locked(session, Payout, payout_id, "No such payout.")
 
 
 def approve(
@@ -530,14 +523,7 @@ def mark_batch_sent(
     session: Session, batch_id: int, *, actor: str, request_id: str | None = None
 ) -> BatchRow:
     """The treasurer uploaded the file to the bank: its payouts are sent (idempotent)."""
-    batch = session.scalar(
-        select(BatchRow)
-        .where(BatchRow.id == batch_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if batch is None:
-        raise NotFound("No such payment batch.")
+    batch = locked(session, BatchRow, batch_id, "No such payment batch.")
     if batch.status != BatchStatus.CREATED:
         return batch
     batch.status, batch.sent_at, batch.sent_by = BatchStatus.SENT, utcnow(), actor

@@ -41,6 +41,7 @@ from node.activities.service import records_of, visible_activity, visible_record
 from node.clients.models import Client
 from node.clients.service import get_client
 from node.config import Settings
+from node.db import lock_row
 from node.db.types import utcnow
 from node.errors import Conflict, Forbidden, NotFound, Problem, ValidationProblem
 from node.identity.roles import Principal
@@ -151,12 +152,7 @@ def quotes_of(
 
 
 def _locked(session: Session, quote_id: int) -> Quote | None:
-    return session.execute(
-        select(Quote)
-        .where(Quote.id == quote_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    return lock_row(session, Quote, quote_id)
 
 
 def _locked_visible(session: Session, principal: Principal, quote_id: int) -> Quote:
