@@ -11,6 +11,9 @@ change. Every legal value is a table with ``value``, ``effective`` (first day in
     [[vat.<category>]]   one entry per period
     [money.<key>]        optional overrides: minor_unit, cash_increment
     [[mentions.<situation>]]  code, text = {en = "...", <lang> = "..."} plus the dated fields
+    [chart]              optional: name, title and the dated fields its accounts inherit
+    [[chart.accounts]]   key (or pattern, ``*`` = one segment), value (the number), label,
+                         optionally auxiliary (sub-ledger code prefix) and the dated fields
 
 Loading is strict: a missing source or effective date, an unknown key, overlapping periods or a
 mention without English text is a :class:`FactsFileError` naming the file and the key, raised at
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,6 +44,12 @@ FACTS_FILE = "facts.toml"
 _FACT_FIELDS = {"value", "effective", "until", "source", "reference", "note", "since_at_least"}
 _MENTION_FIELDS = (_FACT_FIELDS - {"value"}) | {"code", "text"}
 _MONEY_KEYS = {"minor_unit", "cash_increment"}
+_CHART_FIELDS = (_FACT_FIELDS - {"value"}) | {"name", "title", "accounts"}
+_CHART_ACCOUNT_FIELDS = _FACT_FIELDS | {"key", "label", "auxiliary"}
+_INHERITED = ("effective", "until", "source", "reference", "since_at_least")
+_SEGMENT = r"(?:[a-z0-9_.-]+|\*)"
+_ACCOUNT_PATTERN = re.compile(rf"{_SEGMENT}(?::{_SEGMENT})*")
+_CHART_NUMBER = re.compile(r"[1-9][0-9]{0,19}")
 
 
 class FactsFileError(ValueError):
@@ -71,6 +81,51 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartMapping:
+    """A dated mapping of one account key, or of a pattern of keys, to a national account.
+
+    In ``pattern`` a ``*`` stands for exactly one ``:``-separated segment (``activity:*:budget``).
+    ``fact.value`` is the national number. ``auxiliary``, when set, makes each matching account
+    a sub-ledger account under that number, coded ``auxiliary`` + the wildcard segments.
+    """
+
+    pattern: str
+    fact: Fact
+    label: str
+    auxiliary: str = ""
+
+    @property
+    def wildcards(self) -> int:
+        return self.pattern.split(":").count("*")
+
+    def match(self, key: str) -> tuple[str, ...] | None:
+        """The segments ``*`` stood for when ``key`` matches, else ``None``."""
+        wanted, given = self.pattern.split(":"), key.split(":")
+        if len(wanted) != len(given):
+            return None
+        caught = []
+        for expected, segment in zip(wanted, given, strict=True):
+            if expected == "*" and segment:
+                caught.append(segment)
+            elif expected != segment:
+                return None
+        return tuple(caught)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """The country's chart of accounts as far as the node's accounts go.
+
+    ``mappings`` are in the order they are tried: exact keys first, then patterns with fewer
+    wildcards, then file order; the first one in force that matches wins.
+    """
+
+    name: str
+    title: str
+    mappings: tuple[ChartMapping, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CountryFacts:
     """Everything one facts file says, validated."""
 
@@ -84,12 +139,19 @@ class CountryFacts:
     vat: dict[str, tuple[Fact, ...]]
     money: dict[str, Fact]
     mentions: dict[Situation, tuple[Mention, ...]]
+    chart: Chart | None = None
 
     def all_facts(self) -> list[Fact]:
         """Every dated value, grouped by key and in date order."""
         facts = [fact for series in self.vat.values() for fact in series]
         facts += self.money.values()
         facts += [m.fact for series in self.mentions.values() for m in series]
+        return sorted(facts, key=lambda fact: (fact.key, fact.effective))
+
+    def chart_facts(self) -> list[Fact]:
+        """The chart mappings as dated facts (key ``chart.<pattern>``, value the number), kept
+        apart from the legal values :meth:`all_facts` lists for audits."""
+        facts = [mapping.fact for mapping in self.chart.mappings] if self.chart else []
         return sorted(facts, key=lambda fact: (fact.key, fact.effective))
 
 
@@ -201,7 +263,7 @@ class _Parser:
         return tuple(facts)
 
     def country_facts(self, data: dict[str, Any]) -> CountryFacts:
-        self.known(data, "<file>", {"country", "identifiers", "vat", "money", "mentions"})
+        self.known(data, "<file>", {"country", "identifiers", "vat", "money", "mentions", "chart"})
         fields = {"code", "name", "currency", "languages", "holidays"}
         country = self.table(data, "country", "", fields)
         english = Locale("en")
@@ -228,6 +290,7 @@ class _Parser:
             vat=self.vat(data),
             money=self.money(data),
             mentions=self.mentions(data, tuple(languages)),
+            chart=self.chart(data),
         )
 
     def vat(self, data: dict[str, Any]) -> dict[str, tuple[Fact, ...]]:
@@ -284,6 +347,45 @@ class _Parser:
                 self.series(key, [m.fact for m in found if m.code == code])
             result[situation] = tuple(sorted(found, key=lambda m: (m.code, m.fact.effective)))
         return result
+
+    def chart(self, data: dict[str, Any]) -> Chart | None:
+        """The optional ``[chart]``: each account entry inherits the table's dated fields."""
+        if "chart" not in data:
+            return None
+        chart = self.table(data, "chart", "", _CHART_FIELDS)
+        defaults = {field: chart[field] for field in _INHERITED if field in chart}
+        if "accounts" not in chart:
+            raise self.fail("chart.accounts", "missing: map at least one account [[...]]")
+        found: list[ChartMapping] = []
+        for index, entry in enumerate(self.entries(chart, "accounts", "chart")):
+            at = f"chart.accounts[{index}]"
+            self.known(entry, at, _CHART_ACCOUNT_FIELDS)
+            found.append(self.chart_mapping({**defaults, **entry}, at))
+        for pattern in {mapping.pattern for mapping in found}:
+            self.series(f"chart.{pattern}", [m.fact for m in found if m.pattern == pattern])
+        order = sorted(range(len(found)), key=lambda i: (found[i].wildcards, i))
+        return Chart(
+            name=self.text(chart, "name", "chart"),
+            title=self.text(chart, "title", "chart"),
+            mappings=tuple(found[i] for i in order),
+        )
+
+    def chart_mapping(self, entry: dict[str, Any], at: str) -> ChartMapping:
+        pattern = self.text(entry, "key", at)
+        if not _ACCOUNT_PATTERN.fullmatch(pattern):
+            raise self.fail(f"{at}.key", f"{pattern!r} is not an account key or pattern")
+        number = entry.get("value")
+        if not isinstance(number, str) or not _CHART_NUMBER.fullmatch(number):
+            raise self.fail(f"{at}.value", 'must be the account number as text, e.g. "512"')
+        auxiliary = self.text(entry, "auxiliary", at, required=False)
+        if auxiliary and "*" not in pattern.split(":"):
+            raise self.fail(f"{at}.auxiliary", "only a pattern with * has sub-ledger accounts")
+        return ChartMapping(
+            pattern=pattern,
+            fact=self.fact(entry, at, f"chart.{pattern}", number),
+            label=self.text(entry, "label", at),
+            auxiliary=auxiliary,
+        )
 
     def identifiers(self, data: dict[str, Any], country: str) -> dict[IdentifierKind, Any]:
         section = self.table(data, "identifiers", "", set(IdentifierKind))

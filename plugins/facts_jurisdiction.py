@@ -9,6 +9,10 @@ the parts that are not law-as-data:
   the file overrides them (Hungary);
 * calendar — the ``holidays`` library, including regional holidays and Hungary's transferred
   working Saturdays.
+
+The chart of accounts is data too (``[chart]``). A country whose tax authority wants the journal
+in a format of its own subclasses this class and overrides
+:meth:`~plugins.jurisdiction.Jurisdiction.journal_export` (France: the FEC in :mod:`plugins.fr`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from stdnum.exceptions import (
 
 from plugins.facts import FACTS_FILE, CountryFacts, FactsFileError, load_facts
 from plugins.jurisdiction import (
+    ChartAccount,
     Fact,
     FactNotFound,
     IdentifierError,
@@ -82,8 +87,9 @@ class FactsJurisdiction(Jurisdiction):
 
     @classmethod
     def for_package(cls, package: str) -> FactsJurisdiction:
-        """The jurisdiction of a country package, from the ``facts.toml`` beside it."""
-        return _for_package(package)
+        """The jurisdiction of a country package, from the ``facts.toml`` beside it (an instance
+        of ``cls``, so a subclass adds behaviour to the same data)."""
+        return _for_package(cls, package)
 
     # -- identity -------------------------------------------------------------------------
 
@@ -216,6 +222,33 @@ class FactsJurisdiction(Jurisdiction):
         calendar = _calendar(self._facts.holidays_code, subdivision, day.year, None)
         return bool(calendar.is_working_day(day))
 
+    # -- books ----------------------------------------------------------------------------
+
+    @property
+    def chart_name(self) -> str | None:
+        return self._facts.chart.name if self._facts.chart else None
+
+    def chart_account(self, key: str, on: date | None = None) -> ChartAccount | None:
+        """The first mapping in force on ``on`` that matches ``key`` (exact keys before
+        patterns, see :class:`plugins.facts.Chart`)."""
+        chart = self._facts.chart
+        if chart is None:
+            return None
+        day = on or date.today()
+        for mapping in chart.mappings:
+            segments = mapping.match(key) if mapping.fact.applies_on(day) else None
+            if segments is None:
+                continue
+            return ChartAccount(
+                chart=chart.name,
+                number=str(mapping.fact.value),
+                label=mapping.label,
+                source=mapping.fact.source,
+                reference=mapping.fact.reference,
+                auxiliary=mapping.auxiliary + "-".join(segments) if mapping.auxiliary else "",
+            )
+        return None
+
     # -- audit ----------------------------------------------------------------------------
 
     def facts_source(self) -> list[Fact]:
@@ -223,9 +256,9 @@ class FactsJurisdiction(Jurisdiction):
 
 
 @functools.cache
-def _for_package(package: str) -> FactsJurisdiction:
+def _for_package(cls: type[FactsJurisdiction], package: str) -> FactsJurisdiction:
     facts = load_facts(files(package).joinpath(FACTS_FILE))
     expected = package.rsplit(".", 1)[-1].upper()
     if facts.country != expected:
         raise FactsFileError(facts.path, "country.code", f"{facts.country!r} in {package}")
-    return FactsJurisdiction(facts)
+    return cls(facts)

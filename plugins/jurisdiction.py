@@ -3,7 +3,8 @@
 Before the money core issues an invoice in a country it asks that country's
 :class:`Jurisdiction`: which currency and how to round it, which VAT rate applied on a date,
 which legal mentions the invoice must carry, whether a national id, company id or VAT number is
-well formed, and which days are working days. Law changes, so every legal value is a dated
+well formed, which days are working days, where each ledger account sits in the national chart of
+accounts and how the journal is handed to the tax authority. Law changes, so every legal value is a dated
 :class:`Fact` and every legal question is asked *for a date*: an invoice dated 2020-09-01 in
 Germany gets the 16 % rate that applied then, not today's 19 %.
 
@@ -13,6 +14,8 @@ Errors (each carries a human-readable message):
   an :class:`IdentifierError` value that API clients may rely on.
 * :class:`FactNotFound` (a ``LookupError``) — the node records no answer: a date before the
   recorded history, a VAT category the country does not use on that date.
+* :class:`ExportRefused` (a ``ValueError``) — the books cannot be written in the national format
+  as they stand (an account without a number in the chart, an amount in another currency).
 
 :class:`plugins.facts.FactsJurisdiction` implements the contract from a TOML data file; a country
 whose law needs code rather than data can subclass :class:`Jurisdiction` directly.
@@ -21,6 +24,7 @@ whose law needs code rather than data can subclass :class:`Jurisdiction` directl
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -117,6 +121,98 @@ class LegalMention:
     source: str
     language: str
     reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChartAccount:
+    """Where one of the node's accounts sits in the country's chart of accounts.
+
+    ``chart`` names the chart (``"PCMN"``, ``"PCG"``), ``number`` and ``label`` are the national
+    account's number and name, ``source`` and ``reference`` say which official text defines them.
+    ``auxiliary`` is set for an account that is one of many under a collective national account
+    (each activity's budget): the code of the sub-ledger account, e.g. ``"ACT12"``; ``""`` else.
+    """
+
+    chart: str
+    number: str
+    label: str
+    source: str = ""
+    reference: str = ""
+    auxiliary: str = ""
+
+
+class JournalKind(StrEnum):
+    """Which journal an entry belongs to, so a national format can file it in its own journals."""
+
+    SALES = "sales"  # invoices and credit notes
+    BANK = "bank"  # entries that move the bank account
+    GENERAL = "general"  # everything else (payout approvals, shares, transfers, manual …)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One posting (or one account's opening balance): debits positive, credits negative.
+
+    ``chart`` is the account's place in the chart the node resolved (``None``: no number).
+    """
+
+    account: str
+    account_name: str
+    currency: str
+    amount: Decimal
+    chart: ChartAccount | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One journal entry as a national export sees it (plain values, no database rows).
+
+    ``number`` is the node's gapless ledger sequence, ``recorded_on`` the day it was posted (and
+    so validated: posted entries never change), ``reference`` the supporting document (an invoice
+    number) or ``""``.
+    """
+
+    number: int
+    occurred_on: date
+    recorded_on: date
+    kind: str
+    journal: JournalKind
+    description: str
+    reference: str
+    lines: tuple[LedgerLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerExtract:
+    """What a national journal export receives: the entries of a period and what came before.
+
+    ``entries`` are those dated ``start`` to ``end`` inclusive, in chronological order (date, then
+    ledger sequence); they may be a generator, read once. ``opening`` holds each account's balance
+    before ``start`` (non-zero balances only). ``company_id`` is the node's validated company
+    number (``""`` when not configured); ``currency`` is the currency of the books.
+    """
+
+    company_id: str
+    company_name: str
+    currency: str
+    start: date
+    end: date
+    opening: tuple[LedgerLine, ...]
+    entries: Iterable[LedgerEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class NationalExport:
+    """A file in the country's format: its name, media type (with charset) and bytes."""
+
+    format: str
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class ExportRefused(ValueError):
+    """The books cannot be written in the national format as they stand; the message says why."""
 
 
 def require_decimal(amount: object) -> Decimal:
@@ -302,6 +398,28 @@ class Jurisdiction(abc.ABC):
             day += timedelta(days=1)
         return sign * count
 
+    # -- books ----------------------------------------------------------------------------
+
+    @property
+    def chart_name(self) -> str | None:
+        """Short name of the national chart of accounts (``"PCG"``); ``None`` without one."""
+        return None
+
+    def chart_account(self, key: str, on: date | None = None) -> ChartAccount | None:
+        """Where the node's account ``key`` (``bank``, ``activity:12:budget`` …) sits in the
+        national chart on ``on`` (default: today); ``None`` when the country has no chart or
+        the account is not mapped. The default answers ``None``, so a country without a chart
+        needs nothing."""
+        return None
+
+    def journal_export(self, extract: LedgerExtract) -> NationalExport | None:
+        """The journal in the format the country's tax authority requires (France: the FEC).
+
+        ``None`` when the country has no such format. Raises :class:`ExportRefused` when the
+        books cannot be written in it as they stand.
+        """
+        return None
+
     # -- audit ----------------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -314,13 +432,20 @@ class Jurisdiction(abc.ABC):
 
 
 __all__ = [
+    "ChartAccount",
+    "ExportRefused",
     "Fact",
     "FactNotFound",
     "IdentifierError",
     "IdentifierKind",
     "InvalidIdentifier",
+    "JournalKind",
     "Jurisdiction",
+    "LedgerEntry",
+    "LedgerExtract",
+    "LedgerLine",
     "LegalMention",
+    "NationalExport",
     "Situation",
     "VatCategory",
     "require_decimal",

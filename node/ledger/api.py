@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from node.errors import FieldError, NotFound, ValidationProblem
-from node.ledger import reports, service
+from node.ledger import national, reports, service
+from node.ledger.chart import Chart
 from node.ledger.entries import AccountType, EntryDraft, PostingLine
 from node.ledger.models import Account, JournalEntry
 from node.money import MoneyError, from_minor, to_minor
@@ -46,6 +47,7 @@ MANUAL_ENTRY = obj(
 )
 REVERSAL = obj({"on": DATE, "idempotency_key": KEY}, required=("on", "idempotency_key"))
 PERIOD = obj({"from": DATE, "to": DATE})
+NATIONAL_PERIOD = obj({"start": DATE, "end": DATE}, required=("start", "end"))
 
 
 def present_entry(entry: JournalEntry) -> dict[str, Any]:
@@ -159,16 +161,25 @@ ACCOUNT = obj(
 )
 
 
-def present_account(session: Session, account: Account) -> dict[str, Any]:
+def present_account(session: Session, account: Account, chart: Chart) -> dict[str, Any]:
     return {
         "id": account.id,
         "key": account.key,
         "name": account.name,
         "type": account.type,
         "currency": account.currency,
-        "chart_number": account.chart_number,
+        **chart.fields(account),
         "balance": from_minor(service.balance_minor(session, account), account.currency),
     }
+
+
+def _chart(call: Call, on: date | None = None) -> Chart:
+    """The node's chart of accounts (its own country's), for numbering the accounts shown."""
+    return Chart(call.node.jurisdiction, on)
+
+
+def _day(call: Call, name: str) -> date | None:
+    return date.fromisoformat(call.query[name]) if name in call.query else None
 
 
 @api_route(
@@ -185,9 +196,8 @@ def open_account(call: Call) -> dict[str, Any]:
     spec = service.AccountSpec(
         body["key"], body["name"], AccountType(body["type"]), body.get("chart_number")
     )
-    return present_account(
-        call.session, service.ensure_account(call.session, spec, body["currency"])
-    )
+    account = service.ensure_account(call.session, spec, body["currency"])
+    return present_account(call.session, account, _chart(call))
 
 
 @api_route(
@@ -195,7 +205,8 @@ def open_account(call: Call) -> dict[str, Any]:
 )
 def list_accounts(call: Call) -> list[dict[str, Any]]:
     accounts = call.session.scalars(select(Account).order_by(Account.currency, Account.key))
-    return [present_account(call.session, a) for a in accounts]
+    chart = _chart(call)
+    return [present_account(call.session, a, chart) for a in accounts]
 
 
 @api_route(
@@ -210,10 +221,9 @@ def account_statement(call: Call) -> dict[str, Any]:
     account = call.session.get(Account, call.path["account_id"])
     if account is None:
         raise NotFound("No such account.")
-    start, end = (
-        date.fromisoformat(call.query[k]) if k in call.query else None for k in ("from", "to")
-    )
-    return reports.account_statement(call.session, account, start=start, end=end)
+    start, end = _day(call, "from"), _day(call, "to")
+    chart = _chart(call, end)
+    return reports.account_statement(call.session, account, start=start, end=end, chart=chart)
 
 
 @api_route(
@@ -225,8 +235,8 @@ def account_statement(call: Call) -> dict[str, Any]:
     query=obj({"until": DATE}),
 )
 def trial_balance(call: Call) -> dict[str, Any]:
-    until = date.fromisoformat(call.query["until"]) if "until" in call.query else None
-    return reports.trial_balance(call.session, until=until)
+    until = _day(call, "until")
+    return reports.trial_balance(call.session, until=until, chart=_chart(call, until))
 
 
 @api_route(
@@ -239,9 +249,33 @@ def trial_balance(call: Call) -> dict[str, Any]:
 )
 def journal_csv(call: Call) -> Response:
     return Response(
-        reports.journal_csv(call.session),
+        reports.journal_csv(call.session, _chart(call)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="journal.csv"'},
+    )
+
+
+@api_route(
+    "GET",
+    "/api/v1/ledger/journal/national",
+    summary="The journal of a period in the country's national format (France: FEC).",
+    roles=STAFF,
+    tag=TAG,
+    query=NATIONAL_PERIOD,
+    media_type="text/plain",
+)
+def journal_national(call: Call) -> Response:
+    exported = national.national_export(
+        call.session,
+        call.node.jurisdiction,
+        call.settings,
+        start=date.fromisoformat(call.query["start"]),
+        end=date.fromisoformat(call.query["end"]),
+    )
+    return Response(
+        exported.content,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
 
 
@@ -266,5 +300,6 @@ ROUTES = [
     account_statement,
     trial_balance,
     journal_csv,
+    journal_national,
     verify,
 ]

@@ -15,7 +15,9 @@ from node.db.types import BigIntId, UTCDateTime, utcnow
 
 class Account(Base):
     """An account in one currency, named by a stable ``key`` (e.g. ``bank``, ``vat:payable``,
-    ``activity:12:budget``) and mapped to the country's chart of accounts by ``chart_number``."""
+    ``activity:12:budget``). Its number in the country's chart of accounts is resolved from the
+    key by the jurisdiction when the books are read (:mod:`node.ledger.chart`); ``chart_number``
+    holds only a number an accountant gave explicitly, which then wins."""
 
     __tablename__ = "ledger_accounts"
 

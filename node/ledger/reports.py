@@ -1,7 +1,8 @@
 """Views of the books, all computed from postings: trial balance, account statement, journal.
 
 Nothing here stores a balance; every figure is a sum of immutable postings, so a report can be
-recomputed at any time and for any past date.
+recomputed at any time and for any past date. Accounts are shown with their number in the
+country's chart (:mod:`node.ledger.chart`) when a :class:`~node.ledger.chart.Chart` is given.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from node.csvutil import to_csv
+from node.ledger.chart import Chart, sort_key
 from node.ledger.models import Account, JournalEntry, Posting
 from node.money import from_minor
 
@@ -22,8 +24,12 @@ def _amount(minor: int, currency: str) -> str:
     return str(from_minor(minor, currency))
 
 
-def trial_balance(session: Session, *, until: date | None = None) -> dict[str, Any]:
-    """Debit and credit totals per account, with totals per currency (which must be equal)."""
+def trial_balance(
+    session: Session, *, until: date | None = None, chart: Chart | None = None
+) -> dict[str, Any]:
+    """Debit and credit totals per account, with totals per currency (which must be equal),
+    in the order of the chart of accounts (accounts without a number last)."""
+    chart = chart or Chart(on=until)
     debit = func.sum(case((Posting.amount_minor > 0, Posting.amount_minor), else_=0))
     credit = func.sum(case((Posting.amount_minor < 0, -Posting.amount_minor), else_=0))
     query = (
@@ -31,7 +37,6 @@ def trial_balance(session: Session, *, until: date | None = None) -> dict[str, A
         .join(Posting, Posting.account_id == Account.id)
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .group_by(Account.id)
-        .order_by(Account.currency, Account.chart_number, Account.key)
     )
     if until is not None:
         query = query.where(JournalEntry.occurred_on <= until)
@@ -44,7 +49,7 @@ def trial_balance(session: Session, *, until: date | None = None) -> dict[str, A
                 "account": account.key,
                 "name": account.name,
                 "type": account.type,
-                "chart_number": account.chart_number,
+                **chart.fields(account),
                 "currency": account.currency,
                 "debit": _amount(debits, account.currency),
                 "credit": _amount(credits, account.currency),
@@ -54,8 +59,10 @@ def trial_balance(session: Session, *, until: date | None = None) -> dict[str, A
         pair = totals.setdefault(account.currency, [0, 0])
         pair[0] += debits
         pair[1] += credits
+    rows.sort(key=lambda row: (row["currency"], *sort_key(row["chart_number"], row["account"])))
     return {
         "until": until.isoformat() if until else None,
+        "chart": chart.name,
         "accounts": rows,
         "totals": [
             {"currency": c, "debit": _amount(d, c), "credit": _amount(k, c), "balanced": d == k}
@@ -65,9 +72,15 @@ def trial_balance(session: Session, *, until: date | None = None) -> dict[str, A
 
 
 def account_statement(
-    session: Session, account: Account, *, start: date | None = None, end: date | None = None
+    session: Session,
+    account: Account,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    chart: Chart | None = None,
 ) -> dict[str, Any]:
-    """An account's postings in date order with the running balance (opening balance first)."""
+    """An account's postings in date order with the running balance (opening balance first);
+    with a ``chart``, the account's number in it too (callers that show no number pass none)."""
     base = (
         select(JournalEntry, Posting.amount_minor)
         .join(Posting, Posting.entry_id == JournalEntry.id)
@@ -105,6 +118,7 @@ def account_statement(
     return {
         "account": account.key,
         "name": account.name,
+        **(chart.fields(account) if chart else {}),
         "currency": account.currency,
         "opening_balance": _amount(opening, account.currency),
         "lines": lines,
@@ -120,6 +134,7 @@ JOURNAL_COLUMNS = (
     "description",
     "account",
     "chart_number",
+    "auxiliary",
     "currency",
     "debit",
     "credit",
@@ -127,7 +142,8 @@ JOURNAL_COLUMNS = (
 )
 
 
-def journal_rows(session: Session) -> Iterator[list[object]]:
+def journal_rows(session: Session, chart: Chart | None = None) -> Iterator[list[object]]:
+    chart = chart or Chart()
     query = (
         select(JournalEntry, Posting, Account)
         .join(Posting, Posting.entry_id == JournalEntry.id)
@@ -137,6 +153,7 @@ def journal_rows(session: Session) -> Iterator[list[object]]:
     )
     for entry, posting, account in session.execute(query):
         amount = posting.amount_minor
+        place = chart.of(account)
         yield [
             entry.sequence,
             entry.id,
@@ -144,7 +161,8 @@ def journal_rows(session: Session) -> Iterator[list[object]]:
             entry.kind,
             entry.description,
             account.key,
-            account.chart_number or "",
+            place.number if place else "",
+            place.auxiliary if place else "",
             posting.currency,
             _amount(amount, posting.currency) if amount > 0 else "",
             _amount(-amount, posting.currency) if amount < 0 else "",
@@ -152,6 +170,6 @@ def journal_rows(session: Session) -> Iterator[list[object]]:
         ]
 
 
-def journal_csv(session: Session) -> str:
+def journal_csv(session: Session, chart: Chart | None = None) -> str:
     """The whole journal, one row per posting, cells escaped against formula injection."""
-    return to_csv(JOURNAL_COLUMNS, journal_rows(session))
+    return to_csv(JOURNAL_COLUMNS, journal_rows(session, chart))
