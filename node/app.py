@@ -28,9 +28,11 @@ ROUTE_MODULES = (
     "node.activities.api",
     "node.payouts.api",
     "node.expenses.api",
+    "node.transfers.api",
     "node.invoices.api",
     "node.quotes.api",
     "node.payments.api",
+    "node.guarantee.api",
     "node.web.pages",
 )
 

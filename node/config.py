@@ -79,6 +79,37 @@ def _str_list(value: Any) -> tuple[str, ...]:
     raise ValueError("must be a list of strings (or a comma-separated string)")
 
 
+_NOT_DAYS = "must be a list of whole days (or a comma-separated string)"
+
+
+def _days_after(low: int, high: int) -> Callable[[Any], tuple[int, ...]]:
+    """Whole numbers of days in increasing order: a TOML list, or a comma-separated string."""
+
+    def parse(value: Any) -> tuple[int, ...]:
+        if isinstance(value, str):
+            parts: list[Any] = [part.strip() for part in value.split(",") if part.strip()]
+        elif isinstance(value, list):
+            parts = value
+        else:
+            raise ValueError(_NOT_DAYS)
+        days: list[int] = []
+        for part in parts:
+            if isinstance(part, bool) or not isinstance(part, int | str):
+                raise ValueError(_NOT_DAYS)
+            try:
+                day = int(part)
+            except ValueError:
+                raise ValueError(_NOT_DAYS) from None
+            if not low <= day <= high:
+                raise ValueError(f"must be between {low} and {high}")
+            days.append(day)
+        if days != sorted(set(days)):
+            raise ValueError("must be in increasing order")
+        return tuple(days)
+
+    return parse
+
+
 def _money(value: Any) -> Decimal:
     if isinstance(value, float):
         raise ValueError('must be a decimal string such as "30.00", not a float')
@@ -117,11 +148,17 @@ def _currency(value: Any) -> str:
     return code
 
 
-def _language(value: Any) -> str:
-    code = _nonempty(value).lower()
-    if code not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
-    return code
+def _one_of(*choices: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = _nonempty(value).lower()
+        if text not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return text
+
+    return parse
+
+
+_language = _one_of(*SUPPORTED_LANGUAGES)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -404,6 +441,15 @@ FIELDS: tuple[Field, ...] = (
         "Days between an invoice's issue date and its due date.",
     ),
     F(
+        "invoices",
+        "reminder_days",
+        "COOPNODE_INVOICE_REMINDER_DAYS",
+        _days_after(1, 3650),
+        (7, 21, 45),
+        "Days after the due date for the first, second, third … reminder of an unpaid invoice "
+        "(increasing; the last one is the final reminder; empty: no reminders).",
+    ),
+    F(
         "payouts",
         "second_approval_above",
         "COOPNODE_PAYOUT_SECOND_APPROVAL_ABOVE",
@@ -427,6 +473,39 @@ FIELDS: tuple[Field, ...] = (
         "",
         "The co-op's bank account that payouts leave from (IBAN).",
         example="BE68539007547034",
+    ),
+    F(
+        "guarantee",
+        "clients",
+        "COOPNODE_GUARANTEE_CLIENTS",
+        _one_of("all", "approved", "none"),
+        "all",
+        "Whose invoices the salary guarantee fund covers: all clients except those staff exclude, "
+        "only clients staff approve, or none.",
+    ),
+    F(
+        "guarantee",
+        "max_invoice_gross",
+        "COOPNODE_GUARANTEE_MAX_INVOICE_GROSS",
+        _money,
+        Decimal("50000.00"),
+        "Invoices above this amount (VAT included) are not covered by the guarantee fund.",
+    ),
+    F(
+        "guarantee",
+        "salary_within_working_days",
+        "COOPNODE_GUARANTEE_SALARY_WORKING_DAYS",
+        _int_between(1, 60),
+        7,
+        "Working days after a work declaration by which the salary is paid, client paid or not.",
+    ),
+    F(
+        "guarantee",
+        "default_after_days",
+        "COOPNODE_GUARANTEE_DEFAULT_AFTER_DAYS",
+        _int_between(1, 3650),
+        90,
+        "Days past the due date after which an unpaid covered invoice is in default.",
     ),
     F(
         "plugins",

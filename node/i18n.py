@@ -205,6 +205,8 @@ CONFIG_MESSAGES = (
     N_("must be between {low} and {high}"),
     N_("must be true or false"),
     N_("must be a list of strings (or a comma-separated string)"),
+    N_("must be a list of whole days (or a comma-separated string)"),
+    N_("must be in increasing order"),
     N_('must be a decimal string such as "30.00", not a float'),
     N_('must be a decimal number such as "30.00"'),
     N_("must be a positive amount"),

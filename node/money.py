@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision
 
+from node.errors import ValidationProblem
+
 
 class MoneyError(ValueError):
     """An amount that cannot be money: a float, too many decimals, not a number."""
@@ -43,6 +45,25 @@ def from_minor(minor: int, currency: str) -> Decimal:
     """``3000`` EUR -> ``Decimal("30.00")`` (always with the currency's number of decimals)."""
     exponent = minor_exponent(currency)
     return Decimal(minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
+#: The largest amount a request may name: the EPC SEPA rulebook's maximum (AT-04), far above any
+#: invoice, payment or payout a co-op makes, so a typo of a few extra digits is caught.
+MAX_AMOUNT = Decimal("999999999.99")
+
+
+def positive_minor(amount: Decimal, currency: str, field: str = "amount") -> int:
+    """A requested amount in minor units of ``currency``: 422 naming ``field`` when it is not
+    positive, finer than the currency's unit, or above :data:`MAX_AMOUNT`."""
+    try:
+        minor = to_minor(amount, currency)
+    except MoneyError as exc:
+        raise ValidationProblem.single(field, f"{exc}.", "precision") from None
+    if minor <= 0:
+        raise ValidationProblem.single(field, "Must be positive.", "sign")
+    if amount > MAX_AMOUNT:
+        raise ValidationProblem.single(field, f"At most {MAX_AMOUNT}.", "too_large")
+    return minor
 
 
 def parse_amount(text: str, currency: str) -> Decimal:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from node.activities import service
 from node.activities.models import Activity
-from node.csvutil import to_csv
+from node.activities.report import full_statement, statement_csv
 from node.web.api import ANY_USER, STAFF, Call, api_route
 from node.web.validation import CURRENCY, DATE, obj
 
@@ -93,7 +93,7 @@ def close_activity(call: Call) -> dict[str, Any]:
 @api_route(
     "GET",
     ONE + "/statement",
-    summary="The activity's budget statement (JSON or CSV).",
+    summary="The activity's budget statement with its available budget, part by part (JSON or CSV).",
     roles=ANY_USER,
     tag=TAG,
     own_records=True,
@@ -104,15 +104,10 @@ def activity_statement(call: Call) -> Any:
     start, end = (
         date.fromisoformat(call.query[k]) if k in call.query else None for k in ("from", "to")
     )
-    report = service.statement(call.session, activity, start=start, end=end)
+    report = full_statement(call.session, activity, start=start, end=end)
     if call.query.get("format") != "csv":
         return report
-    rows = [
-        [line["date"], line["kind"], line["description"], line["amount"], line["balance"]]
-        for line in report["lines"]
-    ]
-    text = to_csv(("date", "kind", "description", "amount", "balance"), rows)
-    return Response(text, media_type="text/csv; charset=utf-8")
+    return Response(statement_csv(report), media_type="text/csv; charset=utf-8")
 
 
 ROUTES = [open_activity, list_activities, get_activity, close_activity, activity_statement]

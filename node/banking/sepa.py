@@ -40,9 +40,9 @@ from text_unidecode import unidecode
 
 from node.banking.errors import SepaError
 from node.banking.references import StructuredReference
+from node.money import MAX_AMOUNT
 
 PAIN_VERSIONS = ("pain.001.001.03", "pain.001.001.09")
-MAX_AMOUNT = Decimal("999999999.99")  # the largest amount the EPC rulebook allows (AT-04)
 
 _SEPA_DISALLOWED = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 _SEPA_ID = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")

@@ -10,6 +10,7 @@ import sys
 from typing import NoReturn
 
 from node.config import Settings, load_settings
+from node.errors import Problem, ValidationProblem
 from node.runtime import Node, bootstrap
 
 EXIT_OK = 0
@@ -27,6 +28,17 @@ class CommandFailed(Exception):
 
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     raise CommandFailed(message, code)
+
+
+def problem_line(problem: Problem) -> str:
+    """A domain error (the API would answer problem+json) as the command's one-line message."""
+    if isinstance(problem, ValidationProblem):
+        return "; ".join(f"{e.field}: {e.message}" for e in problem.errors)
+    return str(problem.detail or problem.title)
+
+
+def problem_exit_code(problem: Problem) -> int:
+    return EXIT_USAGE if isinstance(problem, ValidationProblem) else EXIT_FAILURE
 
 
 def settings() -> Settings:

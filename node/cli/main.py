@@ -8,9 +8,16 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from node import __version__
-from node.cli.context import EXIT_FAILURE, EXIT_USAGE, CommandFailed, warn
+from node.cli.context import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CommandFailed,
+    problem_exit_code,
+    problem_line,
+    warn,
+)
 from node.config import load_settings
-from node.errors import ConfigError, PluginError
+from node.errors import ConfigError, PluginError, Problem
 from node.extensions import Command
 from node.pluginhost import load_plugins
 
@@ -22,6 +29,9 @@ COMMAND_MODULES = (
     "node.cli.members",
     "node.cli.backup",
     "node.cli.ledger",
+    "node.cli.invoices",
+    "node.cli.guarantee",
+    "node.cli.bank",
 )
 
 
@@ -85,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandFailed as exc:
         warn(str(exc))
         return exc.code
+    except Problem as exc:  # a domain rule refused the command; nothing was committed
+        warn(problem_line(exc))
+        return problem_exit_code(exc)
     except KeyboardInterrupt:
         warn("interrupted")
         return EXIT_FAILURE

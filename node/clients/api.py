@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from node.clients import service
-from node.clients.models import Client, ClientKind
+from node.clients.models import Client, ClientKind, GuaranteeStanding
 from node.errors import NotFound
 from node.web.api import STAFF, Call, api_route
 from node.web.validation import COUNTRY, EMAIL, obj
@@ -37,6 +37,7 @@ FIELDS: dict[str, Any] = {
     "company_id": IDENTIFIER,
     "email": EMAIL,
     "billing_address": ADDRESS,
+    "guarantee": {"type": "string", "enum": [g.value for g in GuaranteeStanding]},
 }
 CLIENT_CREATE = obj(FIELDS, required=("kind", "name", "country", "billing_address"))
 CLIENT_UPDATE = obj(

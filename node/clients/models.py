@@ -21,6 +21,16 @@ class ClientKind(StrEnum):
     PERSON = "person"
 
 
+class GuaranteeStanding(StrEnum):
+    """How the salary guarantee fund treats a client's invoices (with ``guarantee.clients``):
+    ``standard`` follows the policy, ``approved`` is covered even when the policy covers only
+    approved clients, ``excluded`` is never covered (e.g. a client known to pay late)."""
+
+    STANDARD = "standard"
+    APPROVED = "approved"
+    EXCLUDED = "excluded"
+
+
 class Client(Base):
     __tablename__ = "clients"
 
@@ -38,3 +48,6 @@ class Client(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    guarantee: Mapped[str] = mapped_column(
+        String(16), default=GuaranteeStanding.STANDARD.value, server_default="standard"
+    )

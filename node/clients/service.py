@@ -52,6 +52,7 @@ def snapshot(client: Client) -> dict[str, Any]:
         "email": client.email,
         "billing_address": {f: getattr(client, f"billing_{f}") for f in ADDRESS_FIELDS},
         "archived": client.archived_at is not None,
+        "guarantee": client.guarantee,
     }
 
 
@@ -104,7 +105,7 @@ def _apply(
     session: Session, jurisdictions: Jurisdictions, client: Client, fields: Mapping[str, Any]
 ) -> None:
     """Set ``fields`` on ``client`` and check the resulting record as a whole (422 / 409)."""
-    for name in ("kind", "name", "country", "email", "vat_number", "company_id"):
+    for name in ("kind", "name", "country", "email", "vat_number", "company_id", "guarantee"):
         if name in fields:
             value = fields[name]
             setattr(client, name, value.strip() if isinstance(value, str) else value)

@@ -17,9 +17,12 @@ MODEL_MODULES = (
     "node.activities.models",
     "node.payouts.models",
     "node.expenses.models",
+    "node.transfers.models",
     "node.invoices.models",
+    "node.invoices.reminder_models",
     "node.quotes.models",
     "node.payments.models",
+    "node.guarantee.models",
 )
 
 

@@ -5,5 +5,8 @@
 * :mod:`node.invoices.postings` — the journal entries of an invoice and a credit note (pure);
 * :mod:`node.invoices.snapshot` — the issued document frozen as JSON and read back;
 * :mod:`node.invoices.service` — create a draft, issue it, credit it, present it;
+* :mod:`node.invoices.overdue` — days overdue (pure) and the overdue invoices with what is open;
+* :mod:`node.invoices.reminders` and :mod:`node.invoices.reminder_models` — dunning letters;
+* :mod:`node.invoices.pdf` — the PDF of an invoice or credit note (from the same view as HTML);
 * :mod:`node.invoices.api` — the HTTP endpoints.
 """

@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +70,9 @@ class Invoice(Base):
     # and the guarantee fund's part of it.
     contribution_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     fund_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Whether the salary guarantee fund covers the invoice, decided once when it is issued
+    # (:mod:`node.guarantee.policy`): a later change of policy does not rewrite the past.
+    guarantee_covered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The caller's idempotency key of the issue (invoice) or of the creation (credit note).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -42,6 +42,8 @@ from node.clients.service import get_client
 from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, ValidationProblem
+from node.guarantee.models import GuaranteeWriteOff
+from node.guarantee.policy import GuaranteePolicy
 from node.identity.roles import Principal
 from node.invoices import numbering, postings, snapshot
 from node.invoices.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -58,7 +60,10 @@ from node.invoicing.vat import EU_MEMBER_STATES, LineItem, build_document
 from node.ledger import service as ledger
 from node.money import MoneyError, from_minor, minor_exponent, to_minor
 from node.payments.models import ClientPayment
+from node.payouts.available import available_minor, lock_activity
 from plugins.jurisdiction import FactNotFound, Jurisdiction, Situation
+
+DEFAULT_POLICY = GuaranteePolicy()
 
 MAX_QUANTITY = Decimal(1_000_000)
 MAX_UNIT_PRICE = Decimal(100_000_000)
@@ -499,6 +504,7 @@ def issue(
     payment_days: int,
     idempotency_key: str,
     actor: str,
+    guarantee: GuaranteePolicy = DEFAULT_POLICY,
     issue_date: date | None = None,
     today: date | None = None,
     request_id: str | None = None,
@@ -506,7 +512,8 @@ def issue(
     """Issue a draft: number, frozen document and journal entry, all or nothing.
 
     The same ``idempotency_key`` again returns the issued invoice unchanged (``replayed``); an
-    invoice issued under another key, or a key used for another document, is a 409.
+    invoice issued under another key, or a key used for another document, is a 409. Whether the
+    ``guarantee`` fund covers the invoice is decided here, once.
     """
     today = today or date.today()
     invoice = _locked(session, invoice_id)
@@ -568,6 +575,9 @@ def issue(
     invoice.bank_iban = seller.iban
     invoice.net_minor, invoice.vat_minor, invoice.gross_minor = net, vat, amounts.gross
     invoice.contribution_minor, invoice.fund_minor = contribution, fund
+    invoice.guarantee_covered = guarantee.covers(
+        client.guarantee, from_minor(amounts.gross, currency)
+    )
     invoice.document = snapshot.to_json(document)
     invoice.idempotency_key = idempotency_key
     invoice.journal_entry_id = entry.id
@@ -589,6 +599,28 @@ def issue(
 
 
 # -- credit notes ----------------------------------------------------------------------------
+
+
+def _check_budget_after_credit(
+    session: Session, activity: Activity, available_before: int, currency: str
+) -> None:
+    """Refuse (409, and the caller's transaction rolls back) a credit note that would take back
+    turnover the activity has already paid out: its available budget may not go below zero.
+
+    Crediting an uncovered invoice the client has not paid leaves the available budget as it
+    was (the turnover was not available yet); crediting paid or covered turnover lowers it.
+    """
+    after = available_minor(session, activity)
+    if after < 0 and after < available_before:
+        short = from_minor(-after, currency)
+        raise Conflict(
+            f"The activity's available budget is {from_minor(max(available_before, 0), currency)} "
+            f"{currency}; this credit note would take it {short} {currency} below zero. "
+            "Fund the activity first (e.g. an internal purchase) or have the co-op decide.",
+            available=str(from_minor(available_before, currency)),
+            shortfall=str(short),
+            currency=currency,
+        )
 
 
 def credit_notes_of(session: Session, invoice: Invoice) -> list[Invoice]:
@@ -635,8 +667,9 @@ def credit(
 ) -> Outcome:
     """Issue a credit note against an issued invoice (``full``: all that remains uncredited).
 
-    409 when the invoice is a draft or a credit note, when nothing remains, or when a line
-    credits more than remains in its VAT tier. The same ``idempotency_key`` returns the credit
+    409 when the invoice is a draft or a credit note, when nothing remains, when a line
+    credits more than remains in its VAT tier, or when the activity has already paid out what
+    the note takes back. The same ``idempotency_key`` returns the credit
     note already issued under it.
     """
     today = today or date.today()
@@ -650,9 +683,13 @@ def credit(
         raise Conflict("A credit note cannot be credited.")
     if invoice.status != InvoiceStatus.ISSUED or invoice.document is None:
         raise Conflict("Only an issued invoice can be credited; a draft is simply not issued.")
+    if session.scalar(
+        select(GuaranteeWriteOff.id).where(GuaranteeWriteOff.invoice_id == invoice_id)
+    ):
+        raise Conflict("The guarantee fund wrote this invoice off; it can no longer be credited.")
     assert invoice.number is not None and invoice.issue_date is not None
-    activity = session.get(Activity, invoice.activity_id)
-    assert activity is not None
+    activity = lock_activity(session, invoice.activity_id)  # payouts from it wait meanwhile
+    available_before = available_minor(session, activity)
     notes = credit_notes_of(session, invoice)
     remaining = remaining_by_tier(jurisdiction, invoice, notes)
     if all(amount <= 0 for amount in remaining.values()):
@@ -751,6 +788,7 @@ def credit(
     )
     note.journal_entry_id = entry.id
     session.flush()
+    _check_budget_after_credit(session, activity, available_before, currency)
     audit.record(
         session,
         actor=actor,
@@ -839,6 +877,7 @@ def present(session: Session, invoice: Invoice, *, today: date | None = None) ->
         "gross": money(invoice.gross_minor),
         "contribution": money(invoice.contribution_minor),
         "guarantee_fund": money(invoice.fund_minor),
+        "guarantee_covered": invoice.guarantee_covered,
         "journal_entry_id": invoice.journal_entry_id,
         "created_at": invoice.created_at,
         "created_by": invoice.created_by,

@@ -9,11 +9,18 @@
 ``GET  /api/v1/unmatched-credits``                  the queue (``?status=open``)
 ``POST /api/v1/unmatched-credits/{id}/assign``      pay an invoice with it
 ``POST /api/v1/unmatched-credits/{id}/refund``      it was sent back to its payer
+``POST /api/v1/payments/{id}/refund``               give (part of) an over-payment back: a
+                                                    refund payout (201; the same key again:
+                                                    200 with the same payout)
 ==================================================  =========================================
+
+Payments show what refunds took from them (``refunded``) and what is left to refund
+(``refundable``; see :mod:`node.payments.refunds`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,8 +31,11 @@ from node.errors import NotFound, ValidationProblem
 from node.invoices.models import Invoice
 from node.members.identifiers import Vault, mask_iban
 from node.money import from_minor
-from node.payments import service
+from node.payments import refunds, service
 from node.payments.models import ClientPayment, UnmatchedCredit, UnmatchedStatus
+from node.payouts.api import REQUEST as PAYOUT_REQUEST
+from node.payouts.api import present as present_payout
+from node.payouts.service import RefundState, refund_balances
 from node.payouts.uploads import XML_TYPES, Upload, upload_route
 from node.web.api import STAFF, Call, api_route
 from node.web.jsonenc import dumps
@@ -40,6 +50,13 @@ PAYMENT = obj(
 ASSIGN = obj({"invoice_id": {"type": "integer", "minimum": 1}}, required=("invoice_id",))
 REFUND = obj({"refunded_on": DATE})
 QUEUE = obj({"status": {"enum": [s.value for s in UnmatchedStatus]}})
+REFUND_PAYMENT = obj(
+    {
+        name: PAYOUT_REQUEST["properties"][name]
+        for name in ("amount", "idempotency_key", "creditor_name", "creditor_iban", "description")
+    },
+    required=("amount", "idempotency_key"),
+)
 
 
 def vault(call: Call) -> Vault:
@@ -51,13 +68,15 @@ def _masked(keys: Vault, sealed: str | None) -> str | None:
     return mask_iban(iban) if iban else None
 
 
-def present_payment(row: ClientPayment, keys: Vault) -> dict[str, Any]:
+def present_payment(row: ClientPayment, keys: Vault, state: RefundState) -> dict[str, Any]:
     return {
         "id": row.id,
         "invoice_id": row.invoice_id,
         "amount": from_minor(row.amount_minor, row.currency),
         "applied": from_minor(row.applied_minor, row.currency),
         "credit_balance": from_minor(row.amount_minor - row.applied_minor, row.currency),
+        "refunded": from_minor(state.refunded, row.currency),
+        "refundable": from_minor(state.refundable, row.currency),
         "currency": row.currency,
         "received_on": row.received_on,
         "source": row.source,
@@ -69,6 +88,11 @@ def present_payment(row: ClientPayment, keys: Vault) -> dict[str, Any]:
         "created_at": row.created_at,
         "created_by": row.created_by,
     }
+
+
+def present_payments(call: Call, rows: Sequence[ClientPayment]) -> list[dict[str, Any]]:
+    keys, states = vault(call), refund_balances(call.session, rows)
+    return [present_payment(row, keys, states[row.id]) for row in rows]
 
 
 def present_credit(row: UnmatchedCredit, keys: Vault) -> dict[str, Any]:
@@ -96,17 +120,22 @@ def present_credit(row: UnmatchedCredit, keys: Vault) -> dict[str, Any]:
     }
 
 
+def _replayed(body: dict[str, Any], created: bool) -> Any:
+    """``body`` as it is (201) when the request made something, else with 200 (a replay)."""
+    if not created:
+        return Response(dumps(body), 200, media_type="application/json")
+    return body
+
+
 def _recorded(call: Call, recorded: service.Recorded) -> Any:
     invoice = call.session.get(Invoice, recorded.payment.invoice_id)
     assert invoice is not None
     body = {
-        **present_payment(recorded.payment, vault(call)),
+        **present_payments(call, [recorded.payment])[0],
         "outcome": recorded.outcome,
         "invoice_outstanding": from_minor(recorded.open_after, invoice.currency),
     }
-    if not recorded.created:
-        return Response(dumps(body), 200, media_type="application/json")
-    return body
+    return _replayed(body, recorded.created)
 
 
 @api_route(
@@ -143,11 +172,7 @@ def record_payment(call: Call) -> Any:
 def list_payments(call: Call) -> list[dict[str, Any]]:
     if call.session.get(Invoice, call.path["invoice_id"]) is None:
         raise NotFound("No such invoice.")
-    keys = vault(call)
-    return [
-        present_payment(row, keys)
-        for row in service.payments_of(call.session, call.path["invoice_id"])
-    ]
+    return present_payments(call, service.payments_of(call.session, call.path["invoice_id"]))
 
 
 def statement_bytes(upload: Upload) -> bytes:
@@ -213,7 +238,7 @@ def assign_unmatched(call: Call) -> dict[str, Any]:
     keys = vault(call)
     return {
         **present_credit(row, keys),
-        "payment": present_payment(recorded.payment, keys),
+        "payment": present_payments(call, [recorded.payment])[0],
         "outcome": recorded.outcome,
     }
 
@@ -238,6 +263,33 @@ def refund_unmatched(call: Call) -> dict[str, Any]:
     return present_credit(row, vault(call))
 
 
+@api_route(
+    "POST",
+    "/api/v1/payments/{payment_id:int}/refund",
+    summary="Refund (part of) a client's over-payment: a refund payout out of its credit balance.",
+    roles=STAFF,
+    tag=TAG,
+    body=REFUND_PAYMENT,
+    status=201,
+)
+def refund_payment(call: Call) -> Any:
+    body, keys = call.body, vault(call)
+    row, created = refunds.refund(
+        call.session,
+        call.path["payment_id"],
+        Decimal(body["amount"]),
+        body["idempotency_key"],
+        actor=call.actor,
+        vault=keys,
+        second_approval_above=call.settings["payouts.second_approval_above"],
+        creditor_name=body.get("creditor_name"),
+        creditor_iban=body.get("creditor_iban"),
+        description=body.get("description", ""),
+        request_id=call.request_id,
+    )
+    return _replayed(present_payout(row, keys), created)
+
+
 ROUTES = [
     record_payment,
     list_payments,
@@ -245,4 +297,5 @@ ROUTES = [
     list_unmatched,
     assign_unmatched,
     refund_unmatched,
+    refund_payment,
 ]

@@ -5,7 +5,8 @@ Postings (one journal entry per event, in the invoice's currency):
 * a payment on an invoice — ``client-payment:{key}``, kind ``client_payment``: debit ``bank``
   (the amount received), credit ``receivables:clients`` (what settles the invoice: at most what
   is still open on it) and, for an over-payment, credit ``clients:credit_balances`` (a liability:
-  the excess is owed back to the client);
+  the excess is owed back to the client); on an invoice the guarantee fund wrote off, what
+  settles it credits ``fund:guarantee`` instead (a recovery, :mod:`node.guarantee.writeoffs`);
 * a booked credit that matches no open invoice — ``unmatched-credit:{key}``, kind
   ``unmatched_credit``: debit ``bank``, credit ``clients:unallocated`` (a liability: received,
   not yet identified), so the bank account in the books always follows the bank's;
@@ -51,13 +52,14 @@ from node.banking.statement import Direction, EntryStatus
 from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, NotFound, ValidationProblem
+from node.guarantee.writeoffs import record_recovery, write_off_of
 from node.invoices.models import Invoice, InvoiceKind, InvoiceStatus
-from node.invoices.postings import RECEIVABLES
+from node.invoices.postings import GUARANTEE_FUND, RECEIVABLES
 from node.invoices.service import credit_notes_of
 from node.ledger import service as ledger
 from node.ledger.entries import AccountType, EntryDraft, PostingLine
 from node.members.identifiers import Vault
-from node.money import MoneyError, from_minor, to_minor
+from node.money import from_minor, positive_minor, to_minor
 from node.payments.models import (
     ClientPayment,
     PaymentSource,
@@ -72,7 +74,6 @@ CREDIT_BALANCES = ledger.AccountSpec(
 UNALLOCATED = ledger.AccountSpec(
     "clients:unallocated", "Receipts not yet identified (unmatched queue)", AccountType.LIABILITY
 )
-MAX_AMOUNT = Decimal("999999999.99")
 CANCELLED_INVOICE = "cancelled-invoice"
 
 
@@ -122,21 +123,6 @@ def _check_payable(session: Session, invoice: Invoice) -> InvoiceBalance:
             number=invoice.number,
         )
     return state
-
-
-def amount_minor(amount: Decimal, currency: str, field: str = "amount") -> int:
-    """``amount`` in minor units of ``currency``; 422 when not positive or too precise."""
-    try:
-        minor = to_minor(amount, currency)
-    except MoneyError:
-        raise ValidationProblem.single(
-            field, f"More decimals than {currency} allows.", "precision"
-        ) from None
-    if minor <= 0:
-        raise ValidationProblem.single(field, "Must be positive.", "sign")
-    if amount > MAX_AMOUNT:
-        raise ValidationProblem.single(field, f"At most {MAX_AMOUNT}.", "too_large")
-    return minor
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -225,11 +211,13 @@ def record_payment(
     except IntegrityError:
         raise Conflict("This idempotency key was already used for another payment.") from None
     debit = UNALLOCATED if unmatched is not None else BANK
-    for spec in (debit, RECEIVABLES, CREDIT_BALANCES):
+    written_off = write_off_of(session, invoice.id)
+    settled = GUARANTEE_FUND if written_off is not None else RECEIVABLES
+    for spec in (debit, settled, CREDIT_BALANCES):
         ledger.ensure_account(session, spec, currency)
     lines = [
         PostingLine(debit.key, currency, amount),
-        PostingLine(RECEIVABLES.key, currency, -applied),
+        PostingLine(settled.key, currency, -applied),
         PostingLine(CREDIT_BALANCES.key, currency, -excess),
     ]
     meta = {"invoice_id": str(invoice.id), "payment_id": str(payment.id), "source": source.value}
@@ -249,6 +237,8 @@ def record_payment(
     )
     payment.journal_entry_id = entry.id
     session.flush()
+    if written_off is not None:
+        record_recovery(session, written_off, payment)
     audit.record(
         session,
         actor=actor,
@@ -288,7 +278,7 @@ def pay_by_hand(
         raise ValidationProblem.single(
             "currency", f"The invoice is in {invoice.currency}, not {currency}.", "currency"
         )
-    minor = amount_minor(amount, invoice.currency)
+    minor = positive_minor(amount, invoice.currency)
     return record_payment(
         session,
         invoice,

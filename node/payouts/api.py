@@ -34,7 +34,11 @@ REQUEST = obj(
     required=("amount", "kind", "idempotency_key"),
 )
 LIST_QUERY = obj(
-    {"status": {"enum": [s.value for s in PayoutStatus]}, "activity_id": {"type": "integer"}}
+    {
+        "status": {"enum": [s.value for s in PayoutStatus]},
+        "activity_id": {"type": "integer"},
+        "client_payment_id": {"type": "integer"},
+    }
 )
 BATCH = obj({"execution_date": DATE}, required=("execution_date",))
 PAID = obj({"paid_on": DATE})
@@ -65,6 +69,7 @@ def present(row: Payout, keys: Vault) -> dict[str, Any]:
         "end_to_end_id": row.end_to_end_id,
         "batch_id": row.batch_id,
         "paid_on": row.paid_on,
+        "client_payment_id": row.client_payment_id,  # set on the refund of an over-payment
     }
 
 
@@ -119,7 +124,7 @@ def request_payout(call: Call) -> dict[str, Any]:
 @api_route(
     "GET",
     "/api/v1/payouts",
-    summary="Payouts (filter by status).",
+    summary="Payouts (filter by status, activity or refunded client payment).",
     roles=STAFF,
     tag=TAG,
     query=LIST_QUERY,
@@ -127,7 +132,10 @@ def request_payout(call: Call) -> dict[str, Any]:
 def list_payouts(call: Call) -> list[dict[str, Any]]:
     keys = vault(call)
     rows = service.payouts(
-        call.session, status=call.query.get("status"), activity_id=call.query.get("activity_id")
+        call.session,
+        status=call.query.get("status"),
+        activity_id=call.query.get("activity_id"),
+        client_payment_id=call.query.get("client_payment_id"),
     )
     return [present(row, keys) for row in rows]
 
@@ -154,7 +162,7 @@ def approve_payout(call: Call) -> dict[str, Any]:
 @api_route(
     "POST",
     "/api/v1/payouts/{payout_id:int}/cancel",
-    summary="Cancel a payout before it is batched; its amount returns to the budget.",
+    summary="Cancel a payout before it is batched; its amount returns to where it came from.",
     roles=STAFF,
     tag=TAG,
 )

@@ -1,10 +1,19 @@
 """An activity's available budget: what it may still pay out.
 
-``available = budget held − amounts reserved by payouts not yet posted``. The budget account is a
-liability (credits positive from the activity's side), so what it holds is the negated balance.
-Payouts waiting for a second approval are not in the ledger yet but reserve their amount, so two
-pending payouts cannot together overdraw the budget; approved payouts are already posted (the
-budget was debited) and so are inside the balance.
+::
+
+    available = budget held − awaiting client payment − reserved
+
+* **budget held**: the budget account's balance (a liability, so the negated balance): turnover
+  net of contributions, less expenses, salaries and payouts already committed;
+* **awaiting client payment**: the activity's share of what clients still owe on invoices the
+  salary guarantee fund does *not* cover (:mod:`node.guarantee.position`): that turnover counts
+  from payment; a covered invoice counts from its issue, the fund standing behind it;
+* **reserved**: payouts waiting for a second approval are not in the ledger yet but hold their
+  amount, so two pending payouts cannot together overdraw the budget.
+
+The fund's **exposure** on the activity is what has been paid out against covered turnover the
+client has not paid yet: ``min(covered unpaid, max(0, covered unpaid + awaiting − held))``.
 
 Callers that decide on a payout must hold the activity's lock (:func:`lock_activity`) while they
 read this and commit the amount, so that parallel payouts never both see the same money.
@@ -12,12 +21,17 @@ read this and commit the amount, so that parallel payouts never both see the sam
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from node.activities.models import Activity
 from node.activities.service import budget_minor
 from node.db import locked
+from node.guarantee.position import shares_of
+from node.money import from_minor
 from node.payouts.models import Payout, PayoutStatus
 
 RESERVING = (PayoutStatus.PENDING_APPROVAL.value,)
@@ -40,11 +54,57 @@ def reserved_minor(session: Session, activity: Activity) -> int:
             Payout.activity_id == activity.id,
             Payout.currency == activity.currency,
             Payout.status.in_(RESERVING),
+            Payout.client_payment_id.is_(None),
         )
     )
     return int(total or 0)
 
 
+@dataclass(frozen=True)
+class BudgetPosition:
+    """The parts of an activity's available budget, in minor units of ``currency``."""
+
+    currency: str
+    held: int
+    awaiting_payment: int
+    covered_unpaid: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.held - self.awaiting_payment - self.reserved
+
+    @property
+    def guarantee_exposure(self) -> int:
+        uncovered_cash = self.held - self.awaiting_payment - self.covered_unpaid
+        return min(self.covered_unpaid, max(0, -uncovered_cash))
+
+    def as_dict(self) -> dict[str, Any]:
+        def money(minor: int) -> str:
+            return str(from_minor(minor, self.currency))
+
+        return {
+            "currency": self.currency,
+            "held": money(self.held),
+            "awaiting_client_payment": money(self.awaiting_payment),
+            "covered_unpaid": money(self.covered_unpaid),
+            "reserved_by_payouts": money(self.reserved),
+            "available": money(self.available),
+            "guarantee_exposure": money(self.guarantee_exposure),
+        }
+
+
+def position(session: Session, activity: Activity) -> BudgetPosition:
+    shares = shares_of(session, activity.id, activity.currency)
+    return BudgetPosition(
+        currency=activity.currency,
+        held=-budget_minor(session, activity),
+        awaiting_payment=shares.awaiting_payment,
+        covered_unpaid=shares.covered_unpaid,
+        reserved=reserved_minor(session, activity),
+    )
+
+
 def available_minor(session: Session, activity: Activity) -> int:
     """What the activity may still pay out, in minor units of its currency."""
-    return -budget_minor(session, activity) - reserved_minor(session, activity)
+    return position(session, activity).available

@@ -2,6 +2,10 @@
 
 A payout's creditor IBAN is a snapshot taken when it is requested, encrypted like members' IBANs:
 what is approved is what is paid, even if the member's IBAN changes afterwards.
+
+A payout with a ``client_payment_id`` is the refund of that client payment's over-payment: it is
+paid out of ``clients:credit_balances``, not out of its activity's budget
+(:func:`node.payouts.service.source_account`).
 """
 
 from __future__ import annotations
@@ -90,3 +94,6 @@ class Payout(Base):
     commit_entry_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("journal_entries.id"))
     paid_entry_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("journal_entries.id"))
     paid_on: Mapped[date | None] = mapped_column(Date)
+    client_payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("client_payments.id"), index=True
+    )

@@ -2,15 +2,24 @@
 
 Postings (one journal entry per event, keyed by the payout):
 
-* committed (approved) — ``payout:{id}:commit``, kind ``payout.{kind}``: debit the activity's
-  budget, credit ``payouts:pending`` (what the co-op owes but has not paid yet);
+* committed (approved) — ``payout:{id}:commit``, kind ``payout.{kind}``: debit the payout's
+  source (:func:`source_account`), credit ``payouts:pending`` (what the co-op owes but has not
+  paid yet);
 * paid (the bank's debit was matched, or staff confirmed it) — ``payout:{id}:paid``, kind
   ``payout.paid``: debit ``payouts:pending``, credit ``bank``;
-* cancelled after approval — ``payout:{id}:cancel``: the reversal of the commit entry.
+* cancelled after approval — ``payout:{id}:cancel``: the reversal of the commit entry, so the
+  amount goes back to the source it was taken from.
+
+The source is the activity's budget, checked against its available budget under the activity's
+lock. A refund of a client's over-payment (``payout(..., refund_of=payment)``) is paid out of
+``clients:credit_balances`` instead — the money is the client's, not the activity's — and is
+checked against what is still refundable on that payment (:func:`refund_balances`) under the
+payment's lock; the activity's budget is neither checked nor touched.
 
 A payout above ``payouts.second_approval_above`` is recorded as ``pending_approval`` without a
-posting, but it reserves its amount (:mod:`node.payouts.available`) until a second staff member —
-never the requester — approves it (then it is posted) or someone cancels it.
+posting, but it reserves its amount (out of the activity's available budget,
+:mod:`node.payouts.available`, or out of the payment's refundable amount) until a second staff
+member — never the requester — approves it (then it is posted) or someone cancels it.
 """
 
 from __future__ import annotations
@@ -19,13 +28,13 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,16 +43,19 @@ from node.activities.models import Activity, ActivityStatus
 from node.banking.camt import parse_camt053
 from node.banking.errors import CamtError, SepaError
 from node.banking.matching import BankLine, SentPayout, bank_lines, match_debits
-from node.banking.sepa import MAX_AMOUNT, CreditTransfer, PaymentBatch, build_pain001
+from node.banking.sepa import CreditTransfer, PaymentBatch, build_pain001
 from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
+from node.invoices.models import Invoice
 from node.ledger import service as ledger
 from node.ledger.entries import AccountType, EntryDraft, PostingLine
 from node.members.iban_changes import effective_iban
 from node.members.identifiers import IdentifierError, Vault, check_iban
 from node.members.models import Member
-from node.money import MoneyError, from_minor, to_minor
+from node.money import from_minor, positive_minor
+from node.payments.models import ClientPayment
+from node.payments.service import CREDIT_BALANCES
 from node.payouts.available import available_minor, lock_activity
 from node.payouts.models import BatchStatus, Payout, PayoutKind, PayoutStatus
 from node.payouts.models import PaymentBatch as BatchRow
@@ -66,20 +78,6 @@ class Creditor:
 
 def today() -> date:
     return utcnow().date()
-
-
-def _amount_minor(amount: Decimal, currency: str, field: str = "amount") -> int:
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
-    try:
-        minor = to_minor(amount, currency)
-    except MoneyError as exc:
-        raise ValidationProblem.single(field, str(exc), "precision") from None
-    if minor <= 0:
-        raise ValidationProblem.single(field, "Must be positive.", "sign")
-    if amount > MAX_AMOUNT:
-        raise ValidationProblem.single(field, f"At most {MAX_AMOUNT}.", "too_large")
-    return minor
 
 
 def _resolve_creditor(
@@ -144,6 +142,7 @@ def payout(
     vault: Vault,
     second_approval_above: Decimal,
     description: str = "",
+    refund_of: ClientPayment | None = None,
     request_id: str | None = None,
 ) -> tuple[Payout, bool]:
     """Commit ``amount`` of the activity's budget to a payout and queue its credit transfer.
@@ -153,6 +152,11 @@ def payout(
     activity's available budget, read under the activity's lock. Above ``second_approval_above``
     the payout waits for a second approval (its amount reserved); otherwise it is approved and
     posted at once.
+
+    With ``refund_of`` (a payment on one of the activity's invoices) the payout is a ``refund``
+    of that payment's over-payment to the creditor named (never a member): paid out of
+    ``clients:credit_balances`` and refused (409) above what is still refundable on the payment,
+    read under the payment's lock; the activity's budget is not involved.
     """
     try:
         payout_kind = PayoutKind(kind)
@@ -160,25 +164,28 @@ def payout(
         raise ValidationProblem.single("kind", f"Unknown payout kind {kind!r}.") from None
     if not idempotency_key.strip():
         raise ValidationProblem.single("idempotency_key", "An idempotency key is required.")
-    minor = _amount_minor(amount, activity.currency)
-    activity = lock_activity(session, activity.id)
+    minor = positive_minor(amount, activity.currency)
+    if refund_of is None:
+        activity = lock_activity(session, activity.id)
+    else:
+        refund_of = _refunded_payment(session, refund_of.id, activity, payout_kind, creditor)
     member_id, name, iban_sealed = _resolve_creditor(
         session, activity, payout_kind, creditor, vault
     )
     text = " ".join(description.split())[:140]
-    digest = _digest(
-        vault,
-        {
-            "activity": activity.id,
-            "amount": minor,
-            "currency": activity.currency,
-            "kind": payout_kind.value,
-            "member": member_id,
-            "name": name if member_id is None else None,
-            "iban": vault.open(iban_sealed) if member_id is None else None,
-            "description": text,
-        },
-    )
+    content = {
+        "activity": activity.id,
+        "amount": minor,
+        "currency": activity.currency,
+        "kind": payout_kind.value,
+        "member": member_id,
+        "name": name if member_id is None else None,
+        "iban": vault.open(iban_sealed) if member_id is None else None,
+        "description": text,
+    }
+    if refund_of is not None:
+        content["client_payment"] = refund_of.id
+    digest = _digest(vault, content)
     existing = session.scalar(select(Payout).where(Payout.idempotency_key == idempotency_key))
     if existing is not None:
         if existing.request_digest != digest:
@@ -187,18 +194,10 @@ def payout(
                 idempotency_key=idempotency_key,
             )
         return existing, False
-    if activity.status != ActivityStatus.OPEN:
-        raise Conflict("The activity is closed; it pays nothing out.")
-    available = available_minor(session, activity)
-    if minor > available:
-        currency = activity.currency
-        raise Conflict(
-            f"The activity's available budget is {from_minor(max(available, 0), currency)} "
-            f"{currency}; this payout asks for {from_minor(minor, currency)} {currency}.",
-            available=str(from_minor(available, currency)),
-            requested=str(from_minor(minor, currency)),
-            currency=currency,
-        )
+    if refund_of is None:
+        _check_budget(session, activity, minor)
+    else:
+        _check_refundable(session, refund_of, minor)
     needs_second = amount > second_approval_above
     now = utcnow()
     row = Payout(
@@ -218,6 +217,7 @@ def payout(
         approved_by=None if needs_second else actor,
         approved_at=None if needs_second else now,
         end_to_end_id=f"CN-{secrets.token_hex(12).upper()}",
+        client_payment_id=refund_of.id if refund_of is not None else None,
     )
     session.add(row)
     try:
@@ -228,41 +228,176 @@ def payout(
             idempotency_key=idempotency_key,
         ) from None
     if not needs_second:
-        _post_commit(session, row, activity, actor)
+        _post_commit(session, row, actor)
+    changes: dict[str, Any] = {
+        "activity_id": activity.id,
+        "kind": row.kind,
+        "amount": str(from_minor(minor, row.currency)),
+        "currency": row.currency,
+        "member_id": member_id,
+        "status": row.status,
+    }
+    if refund_of is not None:
+        changes["client_payment_id"] = refund_of.id
     audit.record(
         session,
         actor=actor,
         action="payout.request",
         entity="payout",
         entity_id=row.id,
-        changes=audit.diff(
-            {},
-            {
-                "activity_id": activity.id,
-                "kind": row.kind,
-                "amount": str(from_minor(minor, row.currency)),
-                "currency": row.currency,
-                "member_id": member_id,
-                "status": row.status,
-            },
-        ),
+        changes=audit.diff({}, changes),
         request_id=request_id,
     )
     return row, True
 
 
-def _post_commit(session: Session, row: Payout, activity: Activity, actor: str) -> None:
+def _check_budget(session: Session, activity: Activity, minor: int) -> None:
+    """409 unless the (locked) activity is open and its available budget covers ``minor``."""
+    if activity.status != ActivityStatus.OPEN:
+        raise Conflict("The activity is closed; it pays nothing out.")
+    available = available_minor(session, activity)
+    if minor > available:
+        currency = activity.currency
+        raise Conflict(
+            f"The activity's available budget is {from_minor(max(available, 0), currency)} "
+            f"{currency}; this payout asks for {from_minor(minor, currency)} {currency}.",
+            available=str(from_minor(available, currency)),
+            requested=str(from_minor(minor, currency)),
+            currency=currency,
+        )
+
+
+# --- what a payout is paid out of --------------------------------------------------------------
+
+
+def source_account(session: Session, row: Payout) -> str:
+    """The ledger account ``row`` is paid out of: debited by its commit entry (and so credited
+    back by that entry's reversal when the approved payout is cancelled).
+
+    The activity's budget, except for the refund of a client's over-payment: that money is the
+    client's, held in ``clients:credit_balances``.
+    """
+    if row.client_payment_id is not None:
+        return CREDIT_BALANCES.key
+    activity = session.get(Activity, row.activity_id)
+    assert activity is not None
+    return activity.budget_key
+
+
+def _lock_source(session: Session, row: Payout) -> None:
+    """Lock what ``row`` is paid out of (its activity, or the refunded client payment), as
+    :func:`payout` did when it checked the amount, before the payout's amount moves."""
+    if row.client_payment_id is None:
+        lock_activity(session, row.activity_id)
+    else:
+        _lock_payment(session, row.client_payment_id)
+
+
+def _lock_payment(session: Session, payment_id: int) -> ClientPayment:
+    return locked(session, ClientPayment, payment_id, "No such client payment.")
+
+
+def _refunded_payment(
+    session: Session,
+    payment_id: int,
+    activity: Activity,
+    kind: PayoutKind,
+    creditor: Creditor,
+) -> ClientPayment:
+    """The client payment a refund is paid out of, locked; 422/409 when it cannot be."""
+    if kind is not PayoutKind.REFUND:
+        raise ValidationProblem.single(
+            "kind", "A payout out of a client's payment is a refund.", "refund_only"
+        )
+    payment = _lock_payment(session, payment_id)
+    invoice = session.get(Invoice, payment.invoice_id) if payment.invoice_id is not None else None
+    if invoice is None or invoice.activity_id != activity.id:
+        raise Conflict("The payment was not made on an invoice of this activity.")
+    if payment.currency != activity.currency:
+        raise Conflict(
+            f"The payment is in {payment.currency}, the activity in {activity.currency}."
+        )
+    if payment.amount_minor <= payment.applied_minor:
+        raise Conflict(
+            f"Payment #{payment.id} paid no more than the invoice asked: it has no over-payment "
+            "to refund."
+        )
+    if creditor.member_id is not None or not creditor.iban:
+        raise ValidationProblem.single(
+            "creditor_iban", "A refund goes back to the client: give the client's IBAN.", "required"
+        )
+    return payment
+
+
+@dataclass(frozen=True)
+class RefundState:
+    """What refunds take out of a client payment and what is left of its over-payment, in minor
+    units of its currency."""
+
+    refunded: int
+    refundable: int
+
+
+def refund_balances(
+    session: Session, payments: Collection[ClientPayment]
+) -> dict[int, RefundState]:
+    """``{payment id: RefundState}`` for ``payments``, in one query.
+
+    ``refunded`` is what refund payouts not cancelled take out of the payment (awaiting approval,
+    posted or paid); ``refundable`` what is left of its over-payment:
+    ``amount − applied − refunded``.
+    """
+    ids = sorted({payment.id for payment in payments})
+    refunded: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        query = (
+            select(Payout.client_payment_id, func.sum(Payout.amount_minor))
+            .where(
+                Payout.client_payment_id.in_(ids[start : start + 500]),
+                Payout.status != PayoutStatus.CANCELLED.value,
+            )
+            .group_by(Payout.client_payment_id)
+        )
+        refunded.update({key: int(total) for key, total in session.execute(query) if key})
+    states = {}
+    for payment in payments:
+        taken = refunded.get(payment.id, 0)
+        states[payment.id] = RefundState(
+            taken, max(payment.amount_minor - payment.applied_minor - taken, 0)
+        )
+    return states
+
+
+def _check_refundable(session: Session, payment: ClientPayment, minor: int) -> None:
+    """409 unless what is still refundable on the (locked) payment covers ``minor``."""
+    currency = payment.currency
+    refundable = refund_balances(session, [payment])[payment.id].refundable
+    if minor > refundable:
+        raise Conflict(
+            f"What is still refundable on payment #{payment.id} is "
+            f"{from_minor(refundable, currency)} {currency}; this refund asks for "
+            f"{from_minor(minor, currency)} {currency}.",
+            refundable=str(from_minor(refundable, currency)),
+            requested=str(from_minor(minor, currency)),
+            currency=currency,
+        )
+
+
+def _post_commit(session: Session, row: Payout, actor: str) -> None:
     ledger.ensure_account(session, PENDING, row.currency)
+    meta = {"payout_id": str(row.id), "activity_id": str(row.activity_id)}
+    if row.client_payment_id is not None:
+        meta["client_payment_id"] = str(row.client_payment_id)
     draft = EntryDraft(
         kind=f"payout.{row.kind}",
         occurred_on=today(),
         idempotency_key=f"payout:{row.id}:commit",
         description=f"Payout #{row.id} ({row.kind})",
         postings=(
-            PostingLine(activity.budget_key, row.currency, row.amount_minor),
+            PostingLine(source_account(session, row), row.currency, row.amount_minor),
             PostingLine(PENDING.key, row.currency, -row.amount_minor),
         ),
-        meta={"payout_id": str(row.id), "activity_id": str(activity.id)},
+        meta=meta,
     )
     row.commit_entry_id = ledger.post(session, draft, actor=actor).id
 
@@ -285,9 +420,9 @@ def approve(
             "A payout above the threshold needs a second staff member's approval; "
             "its requester cannot approve it."
         )
-    activity = lock_activity(session, row.activity_id)
+    _lock_source(session, row)
     row.status, row.approved_by, row.approved_at = PayoutStatus.APPROVED, actor, utcnow()
-    _post_commit(session, row, activity, actor)
+    _post_commit(session, row, actor)
     _audit_status(session, row, PayoutStatus.PENDING_APPROVAL, actor, request_id)
     return row
 
@@ -304,8 +439,8 @@ def cancel(
             f"The payout is {row.status} (batch {row.batch_id}); it can no longer be cancelled."
         )
     before = row.status
-    lock_activity(session, row.activity_id)
-    if row.commit_entry_id is not None:
+    _lock_source(session, row)
+    if row.commit_entry_id is not None:  # back to source_account(row), which the commit debited
         ledger.reverse(
             session,
             row.commit_entry_id,
@@ -634,13 +769,19 @@ def _payouts_by_end_to_end_id(session: Session, ids: Iterable[str]) -> list[Payo
 
 
 def payouts(
-    session: Session, *, status: str | None = None, activity_id: int | None = None
+    session: Session,
+    *,
+    status: str | None = None,
+    activity_id: int | None = None,
+    client_payment_id: int | None = None,
 ) -> list[Payout]:
     query = select(Payout).order_by(Payout.id)
     if status is not None:
         query = query.where(Payout.status == status)
     if activity_id is not None:
         query = query.where(Payout.activity_id == activity_id)
+    if client_payment_id is not None:
+        query = query.where(Payout.client_payment_id == client_payment_id)
     return list(session.scalars(query))
 
 

@@ -20,6 +20,7 @@ from node.web.api import spec_of
 from tests.node.invoices.test_invoices import issued_invoice_of
 from tests.node.member_helpers import Crew, member_body, state_counts
 from tests.node.quotes.test_quotes import quote_of
+from tests.node.transfers.transfer_helpers import proposed_transfer_of
 
 #: A valid body for each own-records endpoint that takes one (a new one must be added here).
 SAMPLE_BODIES: dict[str, dict[str, Any]] = {
@@ -71,6 +72,7 @@ RECORD_MAKERS = {
     "invoice_id": issued_invoice_of,
     "expense_id": _file_expense,
     "quote_id": quote_of,
+    "transfer_id": proposed_transfer_of,
 }
 PARAM = re.compile(r"{(\w+):int}")
 
