@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from plugins.payroll.contract import Payroll
 
 
 class VatCategory(StrEnum):
@@ -418,6 +422,14 @@ class Jurisdiction(abc.ABC):
         ``None`` when the country has no such format. Raises :class:`ExportRefused` when the
         books cannot be written in it as they stand.
         """
+        return None
+
+    # -- payroll --------------------------------------------------------------------------
+
+    def payroll(self) -> Payroll | None:
+        """The country's payroll law (:class:`plugins.payroll.contract.Payroll`): payslips and
+        their inverse, the minimum wage, pre-hire and periodic declarations, host-country rules
+        for posted workers. ``None`` (the default) for a country without payroll yet."""
         return None
 
     # -- audit ----------------------------------------------------------------------------
