@@ -52,5 +52,13 @@ typecheck: install-test
 bench: install-test
 	$(BIN)/python benchmarks/ledger_posting.py
 
+## Regenerate the French reference payslips (tests/plugins/fr/refdata/urssaf_2026.json) from
+## URSSAF's rules, npm modele-social evaluated with publicodes. Needs node and npm; `make test`
+## does not (it reads the committed fixture). See scripts/refdata/fr/README.md.
+REFDATA_FR := scripts/refdata/fr
+.PHONY: refdata
+refdata:
+	cd $(REFDATA_FR) && npm ci --no-audit --no-fund && node generate.mjs --out $(CURDIR)/tests/plugins/fr/refdata/urssaf_2026.json
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -2,13 +2,17 @@
 
 The facts (VAT, mentions, identifiers, the PCG chart of accounts) are data in that file;
 :mod:`plugins.facts_jurisdiction` turns it into a :class:`~plugins.jurisdiction.Jurisdiction`.
-France adds one thing data cannot say: the journal export its tax authority requires, the
-fichier des écritures comptables (:mod:`plugins.fr.fec`).
+France adds what data cannot say: the journal export its tax authority requires, the fichier
+des écritures comptables (:mod:`plugins.fr.fec`), and its payroll (:mod:`plugins.fr.payroll`,
+law in ``payroll_2026.toml``).
 """
+
+import functools
 
 from plugins import hookimpl
 from plugins.facts_jurisdiction import FactsJurisdiction
 from plugins.fr import fec
+from plugins.fr.payroll import FrancePayroll
 from plugins.jurisdiction import (
     ExportRefused,
     IdentifierKind,
@@ -17,6 +21,7 @@ from plugins.jurisdiction import (
     LedgerExtract,
     NationalExport,
 )
+from plugins.payroll.contract import Payroll
 
 COOPNODE_HOOK_API = 1
 
@@ -35,6 +40,16 @@ class France(FactsJurisdiction):
         except InvalidIdentifier as exc:
             raise ExportRefused(f"node.legal_entity_number: {exc.reason}") from None
         return fec.fec_export(extract, siren, self.minor_unit)
+
+    def payroll(self) -> Payroll:
+        """France's payroll law (:class:`plugins.fr.payroll.FrancePayroll`): 2026 payslips of
+        the general scheme with the RGDU and withholding, the DPAE and the monthly DSN."""
+        return _payroll()
+
+
+@functools.cache
+def _payroll() -> Payroll:
+    return FrancePayroll()
 
 
 @hookimpl

@@ -78,9 +78,28 @@ class Payroll(abc.ABC):
         ``docs/payroll-params/<country>.json``."""
 
     def params(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """``given`` (text or JSON values) checked against :meth:`params_schema`, with defaults;
-        :class:`~plugins.payroll.model.PayrollError` naming the first bad param."""
-        return checked_params(self.params_schema(), given or {})
+        """``given`` (text or JSON values, or params already checked) checked by
+        :meth:`check_params`, with defaults; :class:`~plugins.payroll.model.PayrollError` naming
+        the first bad param. Each distinct set is checked once: payslips of a month, and the
+        inverse's many trial payslips, share the same few sets."""
+        text = {k: str(v) if isinstance(v, Decimal) else v for k, v in (given or {}).items()}
+        try:  # the type is part of the key: True == 1, but only one of them is a boolean
+            key = tuple(sorted((k, type(v).__name__, v) for k, v in text.items()))
+            hash(key)
+        except TypeError:
+            return self.check_params(text)
+        cache: dict[Any, dict[str, Any]] = self.__dict__.setdefault("_checked_params", {})
+        found = cache.get(key)
+        if found is None:
+            found = self.check_params(text)
+            if len(cache) < 4096:
+                cache[key] = found
+        return dict(found)
+
+    def check_params(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``given`` checked against :meth:`params_schema` with its defaults filled in. A country
+        with rules across params overrides this, calling ``super()`` first."""
+        return checked_params(self.params_schema(), given)
 
     # -- payslips -------------------------------------------------------------------------
 
@@ -96,10 +115,20 @@ class Payroll(abc.ABC):
         full-time open-ended monthly contract), with ``params`` checked by :meth:`params`.
 
         Contract: Decimal only (a float raises ``TypeError``); every line rounded to the minor
-        unit; ``net_pay ≤ net_before_tax ≤ gross ≤ employer_cost``; employer cost and net before
-        tax never decrease when gross rises; the same input gives the same payslip; each line
-        names in ``sources`` the law parameters it used.
+        unit; ``net_pay ≤ net_before_tax ≤ gross ≤ employer_cost``; employer cost never
+        decreases when gross rises, nor does net before tax except across the thresholds listed
+        by :meth:`net_drops`; the same input gives the same payslip; each line names in
+        ``sources`` the law parameters it used.
         """
+
+    def net_drops(
+        self, period: Period, params: Mapping[str, Any] | None = None
+    ) -> tuple[Decimal, ...]:
+        """Grosses (full-time open-ended monthly contract) just above which the law itself lowers
+        net before tax — a contribution that becomes due on the whole pay once a ceiling is
+        crossed (France: the Agirc-Arrco CET above the social-security ceiling). The conformance
+        kit accepts a fall in net only there. None by default."""
+        return ()
 
     def gross_for_employer_cost(
         self,

@@ -48,7 +48,10 @@ def checked_params(schema: Mapping[str, Any], given: Mapping[str, Any]) -> dict[
 
 
 def _coerce(name: str, spec: Mapping[str, Any], value: Any) -> Any:
-    """Text from a command line to the JSON type the schema expects."""
+    """Text from a command line (or a value already checked) to the JSON type the schema
+    expects."""
+    if isinstance(value, Decimal):
+        return str(value)
     if not isinstance(value, str):
         return value
     kind = spec.get("type")

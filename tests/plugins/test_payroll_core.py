@@ -202,3 +202,8 @@ def test_the_inverse_lands_within_one_step_of_any_budget() -> None:
         assert abs(found.employer_cost - budget) <= Decimal("0.01")
     with pytest.raises(PayrollError):
         gross_for_employer_cost(flat_payslip, Decimal(0))
+
+
+def test_checked_params_can_be_checked_again() -> None:
+    once = checked_params(SCHEMA, {"rate": "1.30", "headcount": "20"})
+    assert checked_params(SCHEMA, once) == once

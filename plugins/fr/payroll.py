@@ -1,0 +1,1095 @@
+"""France's payroll for 2026: a private-sector payslip, the RGDU, withholding, DPAE and DSN.
+
+Every figure comes from ``payroll_2026.toml`` beside this module (dated, sourced); the rules
+follow URSSAF's own model, the npm package ``modele-social`` 11.1 (publicodes), which the tests
+compare against. What is computed, the params, the rounding and the known limits are in
+``docs/payroll-fr.md``.
+
+One payslip is computed from three layers, each cached by what it depends on:
+
+* :class:`_Law` and :class:`_Figures` — the law in force in a period and the numbers every
+  payslip uses, read once per period from the law book;
+* :class:`_Profile` — that law applied to one employer and employee (params): which lines
+  exist, at which rates, with which sources;
+* the payslip itself — the bases of one gross under one contract (ceiling and SMIC prorated),
+  the exact amounts, then the rounding to the cent.
+
+Rounding: each amount is computed exactly, rounded half-up to the cent, then the fewest lines
+needed move by one cent (those nearest the half cent) so that each side's total is the rounded
+exact total. A line is thus within a cent of its exact amount, net before tax and employer cost
+are within half a cent of the exact computation (URSSAF's model rounds no line), and rounding
+never makes either decrease when gross rises (the law does once: the CET, due on the whole pay
+above the social-security ceiling, lowers net before tax by about 5.61 € just above it).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from importlib.resources import files
+from typing import Any
+
+from stdnum.exceptions import ValidationError
+from stdnum.fr import nir as stdnum_nir
+from stdnum.fr import siret as stdnum_siret
+
+from plugins.payroll.contract import Payroll, ReferenceCase
+from plugins.payroll.law import LawAt, LawBook, LawValue, Table
+from plugins.payroll.model import (
+    ZERO,
+    Contract,
+    ContractKind,
+    Employer,
+    MinimumWage,
+    PayBasis,
+    PayrollError,
+    Payslip,
+    PayslipLine,
+    Period,
+    PeriodicDeclaration,
+    PostingRequirements,
+    PreHireDeclaration,
+    Worker,
+)
+from plugins.payroll.params import decimal_param
+
+LAW_FILE = "payroll_2026.toml"
+DOCS = "docs/payroll-fr.md"
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+ONE = Decimal(1)
+_UNSIGNED = r"^\d+(\.\d+)?$"
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+DEFAULT_CONTRACT = Contract()
+MODELE_SOCIAL = "modele-social 11.1.0 (npm, URSSAF/betagouv) evaluated with publicodes 1.10.3"
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, ROUND_HALF_UP)
+
+
+def _pct(rate: Decimal) -> Decimal:
+    return rate / HUNDRED
+
+
+# -- the law of a period --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Law:
+    """Every parameter in force on the first day of a period, looked up once, and the figures
+    each payslip of the period needs, computed once."""
+
+    on: date
+    values: Mapping[str, LawValue]
+
+    @classmethod
+    def of(cls, law: LawAt) -> _Law:
+        return cls(law.on, {v.key: v for v in law.book.values if v.applies_on(law.on)})
+
+    def _get(self, key: str) -> LawValue:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise PayrollError(f"FR payroll law has no {key!r} on {self.on}") from None
+
+    def d(self, key: str) -> Decimal:
+        value = self._get(key).value
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise PayrollError(f"FR payroll law: {key} is not a number")
+        return Decimal(value)
+
+    def i(self, key: str) -> int:
+        value = self._get(key).value
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PayrollError(f"FR payroll law: {key} is not an integer")
+        return value
+
+    def table(self, key: str) -> Table:
+        value = self._get(key).value
+        if not isinstance(value, tuple):
+            raise PayrollError(f"FR payroll law: {key} is not a table")
+        return value
+
+    @property
+    def smic_yearly(self) -> Decimal:
+        """Twelve full-time monthly SMIC: hourly × 35 × 52, exact (a month is a twelfth)."""
+        return (
+            self.d("smic.hourly")
+            * self.d("working_time.weekly_hours")
+            * self.i("working_time.weeks_per_year")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """The numbers of a period's law that every payslip uses (fractions, not percent)."""
+
+    pss: Decimal
+    pss_daily: Decimal
+    pss_hourly: Decimal
+    smic_hourly: Decimal
+    smic_yearly: Decimal
+    daily_hours: Decimal
+    t2_top: Decimal  # in PSS
+    unemployment_top: Decimal
+    apec_top: Decimal
+    csg_share: Decimal
+    csg_top: Decimal
+    social_fixed: Decimal  # employer provident exempt up to fixed + share × pay, at most max
+    social_share: Decimal
+    social_max: Decimal
+    tax_fixed: Decimal  # employee provident deductible up to fixed + share × pay, at most max
+    tax_share: Decimal
+    tax_max: Decimal
+    rgdu_tmin: Decimal
+    rgdu_exponent: Decimal
+    rgdu_multiple: Decimal
+    rgdu_places: Decimal
+    pas_grid: Table
+    short_months: int
+    short_share: Decimal
+
+    @classmethod
+    def of(cls, law: _Law) -> _Figures:
+        pss = law.d("pss.monthly")
+        return cls(
+            pss=pss,
+            pss_daily=law.d("pss.daily"),
+            pss_hourly=law.d("pss.hourly"),
+            smic_hourly=law.d("smic.hourly"),
+            smic_yearly=law.smic_yearly,
+            daily_hours=law.d("working_time.daily_hours"),
+            t2_top=law.d("agirc_arrco.t2.ceiling_pss"),
+            unemployment_top=law.d("unemployment.ceiling_pss"),
+            apec_top=law.d("apec.ceiling_pss"),
+            csg_share=_pct(law.d("csg.base_share")),
+            csg_top=law.d("csg.allowance_ceiling_pss"),
+            social_fixed=_pct(law.d("provident.social_allowance.pss_share")) * pss,
+            social_share=_pct(law.d("provident.social_allowance.pay_share")),
+            social_max=_pct(law.d("provident.social_allowance.max_pss_share")) * pss,
+            tax_fixed=_pct(law.d("provident.tax_allowance.pss_share")) * pss,
+            tax_share=_pct(law.d("provident.tax_allowance.pay_share")),
+            tax_max=_pct(law.d("provident.tax_allowance.max_pss_share")) * pss,
+            rgdu_tmin=law.d("rgdu.tmin"),
+            rgdu_exponent=law.d("rgdu.exponent"),
+            rgdu_multiple=law.d("rgdu.smic_multiple"),
+            rgdu_places=Decimal(1).scaleb(-law.i("rgdu.coefficient_decimals")),
+            pas_grid=law.table("pas.neutral_grid"),
+            short_months=law.i("pas.short_contract.max_months"),
+            short_share=_pct(law.d("pas.short_contract.smic_share")),
+        )
+
+
+# -- one employer and employee under that law -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rate:
+    """A line of the profile: its rates (as fractions, and as the percent a payslip shows)
+    and the law keys behind it."""
+
+    code: str
+    employee: Decimal | None
+    employer: Decimal | None
+    sources: tuple[str, ...]
+    employee_pct: Decimal | None = None
+    employer_pct: Decimal | None = None
+
+    @classmethod
+    def of(
+        cls, code: str, employee: Decimal | None, employer: Decimal | None, sources: Iterable[str]
+    ) -> _Rate:
+        return cls(
+            code,
+            None if employee is None else _pct(employee),
+            None if employer is None else _pct(employer),
+            tuple(sources),
+            _norm(employee),
+            _norm(employer),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """The law of a period applied to one set of params: every rate a payslip needs."""
+
+    law: _Law
+    fig: _Figures
+    rates: tuple[_Rate, ...]  # in payslip order; the RGDU and the CPF-CDD apart
+    cpf_cdd: _Rate
+    rgdu: _Rate
+    provident_cadre: Decimal  # rate (fraction) of the cadres' provident cover, 0 if none
+    health_premium: Decimal
+    health_employer: Decimal  # the employer's part of the complementary health premium
+    pas_rate: Decimal | None  # personal rate in percent; None: the neutral grid
+    tdelta: Decimal
+    fnal_capped: bool
+
+
+_LABELS = {
+    "health": "Sécurité sociale – maladie, maternité, invalidité, décès",
+    "health_complementary": "Complémentaire santé (mutuelle)",
+    "atmp": "Accidents du travail – maladies professionnelles",
+    "old_age_capped": "Sécurité sociale – vieillesse plafonnée",
+    "old_age_uncapped": "Sécurité sociale – vieillesse déplafonnée",
+    "agirc_arrco_t1": "Retraite complémentaire Agirc-Arrco tranche 1",
+    "agirc_arrco_t2": "Retraite complémentaire Agirc-Arrco tranche 2",
+    "ceg_t1": "Contribution d'équilibre général (CEG) tranche 1",
+    "ceg_t2": "Contribution d'équilibre général (CEG) tranche 2",
+    "cet": "Contribution d'équilibre technique (CET)",
+    "apec": "Apec",
+    "provident_cadre": "Prévoyance des cadres (1,50 % tranche 1)",
+    "family": "Allocations familiales",
+    "unemployment": "Assurance chômage",
+    "ags": "AGS (garantie des salaires)",
+    "csg_deductible": "CSG déductible de l'impôt sur le revenu",
+    "csg_non_deductible": "CSG non déductible de l'impôt sur le revenu",
+    "crds": "CRDS non déductible de l'impôt sur le revenu",
+    "fnal": "FNAL (aide au logement)",
+    "csa": "Contribution solidarité autonomie (CSA)",
+    "training": "Contribution à la formation professionnelle",
+    "apprenticeship_tax": "Taxe d'apprentissage",
+    "apprenticeship_additional": "Contribution supplémentaire à l'apprentissage",
+    "social_dialogue": "Contribution au dialogue social",
+    "peec": "Participation à l'effort de construction (PEEC)",
+    "transport": "Versement mobilité",
+    "forfait_social": "Forfait social sur la prévoyance",
+    "cpf_cdd": "Contribution CPF-CDD",
+    "rgdu": "Réduction générale dégressive unique (RGDU)",
+}
+
+
+def _profile(law: _Law, fig: _Figures, params: Mapping[str, Any]) -> _Profile:
+    cadre = params["category"] == "cadre"
+    headcount: int = params["headcount"]
+    share: Decimal = params["health_employer_share"]
+    minimum_share = law.d("health_complementary.minimum_employer_share")
+    if not minimum_share <= share <= HUNDRED:
+        raise PayrollError(
+            f"param health_employer_share: the employer pays {minimum_share} to 100 % of the "
+            "complementary health premium (CSS art. L911-7)"
+        )
+    for name in ("at_rate", "transport_rate", "pas_rate", "work_study_share"):
+        value = params[name]
+        if value is not None and value >= HUNDRED:
+            raise PayrollError(f"param {name}: a percentage below 100, not {value}")
+    rates: list[_Rate] = []
+
+    def add(code: str, employee: Decimal | None, employer: Decimal | None, *keys: str) -> None:
+        rates.append(_Rate.of(code, employee, employer, keys))
+
+    def both(code: str, prefix: str, *keys: str) -> None:
+        employee, employer = f"{prefix}.employee", f"{prefix}.employer"
+        add(code, law.d(employee), law.d(employer), employee, employer, *keys)
+
+    add("health", None, law.d("health.employer"), "health.employer")
+    add("atmp", None, max(params["at_rate"], law.d("atmp.minimum")), "atmp.minimum")
+    both("old_age_capped", "old_age.capped", "pss.monthly")
+    both("old_age_uncapped", "old_age.uncapped")
+    both("agirc_arrco_t1", "agirc_arrco.t1", "pss.monthly")
+    both("agirc_arrco_t2", "agirc_arrco.t2", "agirc_arrco.t2.ceiling_pss", "pss.monthly")
+    both("ceg_t1", "ceg.t1", "pss.monthly")
+    both("ceg_t2", "ceg.t2", "agirc_arrco.t2.ceiling_pss", "pss.monthly")
+    both("cet", "cet", "agirc_arrco.t2.ceiling_pss", "pss.monthly")
+    provident_cadre = ZERO
+    if cadre:
+        both("apec", "apec", "apec.ceiling_pss", "pss.monthly")
+        provident_cadre = law.d("provident.cadre.employer")
+        add("provident_cadre", None, provident_cadre, "provident.cadre.employer", "pss.monthly")
+    add("family", None, law.d("family.employer"), "family.employer")
+    ceiling = ("unemployment.ceiling_pss", "pss.monthly")
+    add("unemployment", None, law.d("unemployment.employer"), "unemployment.employer", *ceiling)
+    add("ags", None, law.d("ags.employer"), "ags.employer", *ceiling)
+    csg = ("csg.base_share", "csg.allowance_ceiling_pss", "pss.monthly")
+    add("csg_deductible", law.d("csg.deductible"), None, "csg.deductible", *csg)
+    add("csg_non_deductible", law.d("csg.non_deductible"), None, "csg.non_deductible", *csg)
+    add("crds", law.d("crds.employee"), None, "crds.employee", *csg)
+    fnal_capped = headcount < law.i("fnal.large_from_headcount")
+    fnal = "fnal.small" if fnal_capped else "fnal.large"
+    add("fnal", None, law.d(fnal), fnal, "fnal.large_from_headcount", "pss.monthly")
+    add("csa", None, law.d("csa.employer"), "csa.employer")
+    large = headcount >= law.i("training.large_from_headcount")
+    training = "training.large" if large else "training.small"
+    add("training", None, law.d(training), training, "training.large_from_headcount")
+    parts = ("apprenticeship_tax.main", "apprenticeship_tax.balance")
+    add("apprenticeship_tax", None, sum((law.d(k) for k in parts), ZERO), *parts)
+    if headcount >= law.i("apprenticeship_additional.from_headcount"):
+        work_study: Decimal = params["work_study_share"]
+        additional = _band(law.table("apprenticeship_additional.rates"), work_study)
+        keys = ["apprenticeship_additional.from_headcount", "apprenticeship_additional.rates"]
+        major = law.i("apprenticeship_additional.major_from_headcount")
+        if headcount >= major and work_study < 1:
+            additional = law.d("apprenticeship_additional.major_rate")
+            keys += ["apprenticeship_additional.major_from_headcount"]
+            keys += ["apprenticeship_additional.major_rate"]
+        if additional:
+            add("apprenticeship_additional", None, additional, *keys)
+    add("social_dialogue", None, law.d("social_dialogue.employer"), "social_dialogue.employer")
+    if headcount >= law.i("peec.from_headcount"):
+        add("peec", None, law.d("peec.employer"), "peec.employer", "peec.from_headcount")
+    transport: Decimal | None = params["transport_rate"]
+    if transport and headcount >= law.i("transport.from_headcount"):
+        add("transport", None, transport, "transport.from_headcount")
+    premium: Decimal = params["health_premium"]
+    if premium:
+        minimum = "health_complementary.minimum_employer_share"
+        add("health_complementary", HUNDRED - share, share, minimum)
+    if headcount >= law.i("forfait_social.from_headcount") and (premium or cadre):
+        forfait = ("forfait_social.provident", "forfait_social.from_headcount")
+        add("forfait_social", None, law.d(forfait[0]), *forfait)
+    large = headcount >= law.i("rgdu.tdelta.large_from_headcount")
+    tdelta = "rgdu.tdelta.large" if large else "rgdu.tdelta.small"
+    rgdu = _Rate(
+        "rgdu",
+        None,
+        None,
+        (
+            "rgdu.tmin",
+            tdelta,
+            "rgdu.tdelta.large_from_headcount",
+            "rgdu.exponent",
+            "rgdu.smic_multiple",
+            "rgdu.coefficient_decimals",
+            "smic.hourly",
+            "working_time.weekly_hours",
+            "working_time.weeks_per_year",
+        ),
+    )
+    return _Profile(
+        law=law,
+        fig=fig,
+        rates=tuple(rates),
+        cpf_cdd=_Rate.of("cpf_cdd", None, law.d("cpf_cdd.employer"), ["cpf_cdd.employer"]),
+        rgdu=rgdu,
+        provident_cadre=_pct(provident_cadre),
+        health_premium=premium,
+        health_employer=premium * _pct(share),
+        pas_rate=params["pas_rate"],
+        tdelta=law.d(tdelta),
+        fnal_capped=fnal_capped,
+    )
+
+
+def _band(table: Table, amount: Decimal) -> Decimal:
+    """The rate of the row whose lower bound is the largest one at most ``amount``."""
+    rate = table[0][1]
+    for low, value in table:
+        if amount < low:
+            break
+        rate = value
+    return rate
+
+
+# -- the payslip --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What the contract changes in a period: the prorated ceiling and the SMIC of the RGDU."""
+
+    pss: Decimal
+    smic_x12: Decimal  # twelve times the SMIC of the RGDU, so that 3 × 12.02 × 455 stays exact
+    note: str
+
+
+def _scope(fig: _Figures, period: Period, contract: Contract) -> _Scope:
+    first, last = period.start, period.end
+    if (contract.start and contract.start > last) or (contract.end and contract.end < first):
+        raise PayrollError(f"the contract does not cover {period}")
+    if contract.basis == PayBasis.DAILY:
+        days = Decimal(contract.days or 0)
+        return _Scope(
+            min(days * fig.pss_daily, fig.pss),
+            12 * days * fig.daily_hours * fig.smic_hourly,
+            f"{days} days",
+        )
+    if contract.basis == PayBasis.HOURLY:
+        hours = contract.hours or ZERO
+        return _Scope(
+            min(hours * fig.pss_hourly, fig.pss), 12 * hours * fig.smic_hourly, f"{hours} hours"
+        )
+    fraction = contract.work_fraction
+    begin = max(contract.start or first, first)
+    end = min(contract.end or last, last)
+    present = (end - begin).days + 1
+    month_days = (last - first).days + 1
+    if present < month_days:
+        fraction = fraction * present / month_days
+    return _Scope(
+        max(fig.pss * fraction, ONE),
+        fig.smic_yearly * fraction,
+        f"{present}/{month_days} days × {contract.work_fraction}",
+    )
+
+
+@dataclass(slots=True)
+class _Amounts:
+    """Exact (unrounded) amounts of one payslip, line by line, with their bases."""
+
+    rates: tuple[_Rate, ...]
+    base: dict[str, Decimal]
+    employee: dict[str, Decimal]
+    employer: dict[str, Decimal]
+    coefficient: Decimal  # of the RGDU
+
+
+def _compute(profile: _Profile, gross: Decimal, scope: _Scope, fixed_term: bool) -> _Amounts:
+    fig, pss = profile.fig, scope.pss
+    provident = profile.health_employer + profile.provident_cadre * min(gross, fig.pss)
+    exempt = min(fig.social_fixed + fig.social_share * gross, fig.social_max)
+    base = gross + max(provident - exempt, ZERO)  # the excess of provident is pay (L242-1)
+    capped = min(base, pss)
+    t2 = min(max(base - pss, ZERO), (fig.t2_top - 1) * pss)
+    four = min(base, fig.unemployment_top * pss)
+    allowance_top = fig.csg_top * pss
+    csg = fig.csg_share * min(gross, allowance_top) + max(gross - allowance_top, ZERO) + provident
+    bases = {
+        "old_age_capped": capped,
+        "agirc_arrco_t1": capped,
+        "agirc_arrco_t2": t2,
+        "ceg_t1": capped,
+        "ceg_t2": t2,
+        "cet": min(base, fig.t2_top * pss) if base > pss else ZERO,
+        "apec": min(base, fig.apec_top * pss),
+        "provident_cadre": min(gross, fig.pss),
+        "unemployment": four,
+        "ags": four,
+        "csg_deductible": csg,
+        "csg_non_deductible": csg,
+        "crds": csg,
+        "fnal": capped if profile.fnal_capped else base,
+        "health_complementary": profile.health_premium,
+        "forfait_social": provident,
+    }
+    rates = (*profile.rates, profile.cpf_cdd) if fixed_term else profile.rates
+    employee: dict[str, Decimal] = {}
+    employer: dict[str, Decimal] = {}
+    for rate in rates:
+        line_base = bases.get(rate.code, base)
+        if not line_base:
+            continue
+        if rate.employee is not None:
+            employee[rate.code] = line_base * rate.employee
+        if rate.employer is not None:
+            employer[rate.code] = line_base * rate.employer
+    ceiling = fig.rgdu_multiple * scope.smic_x12 / 12
+    coefficient = ZERO
+    if ZERO < base < ceiling:
+        exact = fig.rgdu_tmin + profile.tdelta * ((ceiling / base - 1) / 2) ** fig.rgdu_exponent
+        top = fig.rgdu_tmin + profile.tdelta
+        coefficient = min(exact, top).quantize(fig.rgdu_places, ROUND_HALF_UP)
+        employer["rgdu"] = -base * coefficient
+        rates = (*rates, profile.rgdu)
+    bases["_all"] = base
+    return _Amounts(rates, bases, employee, employer, coefficient)
+
+
+def _allocate(exact: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Each amount rounded half-up to the cent, then the fewest moved by a cent so that they
+    add up to the rounded exact total (those whose rounding was nearest the half cent)."""
+    rounded = {code: _cents(amount) for code, amount in exact.items()}
+    missing = int((_cents(sum(exact.values(), ZERO)) - sum(rounded.values(), ZERO)) / CENT)
+    if missing:
+        sign = 1 if missing > 0 else -1
+        order = sorted(exact, key=lambda c: -sign * (exact[c] - rounded[c]))
+        for code in order[: abs(missing)]:
+            rounded[code] += sign * CENT
+    return rounded
+
+
+def _shortly(contract: Contract, months: int) -> bool:
+    """Whether a fixed-term contract's initial term is at most ``months`` (date to date)."""
+    if contract.kind != ContractKind.FIXED_TERM or not contract.start or not contract.end:
+        return False
+    start = contract.start
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    limit = date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    return contract.end < limit
+
+
+class FrancePayroll(Payroll):
+    """France 2026: private-sector payslip of the general scheme, RGDU, PAS, DPAE, DSN."""
+
+    country = "FR"
+    currency = "EUR"
+    minor_unit = 2
+
+    def __init__(self, law: LawBook | None = None) -> None:
+        self._law = law or LawBook.load(files("plugins.fr").joinpath(LAW_FILE))
+        self._periods: dict[date, tuple[_Law, _Figures]] = {}
+        self._profiles: dict[tuple[Any, ...], _Profile] = {}
+        self._allowances: dict[date, Decimal] = {}
+
+    @property
+    def law(self) -> LawBook:
+        return self._law
+
+    def params_schema(self) -> dict[str, Any]:
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "France payroll params (2026)",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "category": {
+                    "type": "string",
+                    "enum": ["cadre", "non_cadre"],
+                    "default": "non_cadre",
+                    "description": "Cadre (Apec, compulsory provident cover) or non-cadre.",
+                },
+                "headcount": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "default": 1,
+                    "description": "The employer's headcount (effectif) for the thresholds of "
+                    "11, 50, 250 and 2,000 employees.",
+                },
+                "at_rate": decimal_param(
+                    "The AT/MP (work accident) rate notified to the employer, in percent; "
+                    "raised to the legal minimum of 0.50.",
+                    default="2.08",
+                    pattern=_UNSIGNED,
+                ),
+                "transport_rate": {
+                    **decimal_param(
+                        "The versement mobilité rate of the workplace, in percent (from 11 "
+                        "employees); null where there is none.",
+                        pattern=_UNSIGNED,
+                    ),
+                    "type": ["string", "null"],
+                    "default": None,
+                },
+                "health_premium": decimal_param(
+                    "The monthly complementary health premium (mutuelle), employer and "
+                    "employee parts together, in euros.",
+                    default="0",
+                    pattern=_UNSIGNED,
+                ),
+                "health_employer_share": decimal_param(
+                    "The employer's share of the complementary health premium, in percent "
+                    "(at least 50).",
+                    default="50",
+                    pattern=_UNSIGNED,
+                ),
+                "work_study_share": decimal_param(
+                    "Work-study employees (apprentices, professionalisation) as a percentage "
+                    "of the headcount, for the additional apprenticeship contribution from "
+                    "250 employees.",
+                    default="0",
+                    pattern=_UNSIGNED,
+                ),
+                "pas_rate": {
+                    **decimal_param(
+                        "The personal withholding rate notified by the tax administration, in "
+                        "percent; null applies the neutral-rate grid (metropolitan France).",
+                        pattern=_UNSIGNED,
+                    ),
+                    "type": ["string", "null"],
+                    "default": None,
+                },
+            },
+        }
+
+    # -- the law of a period ----------------------------------------------------------
+
+    def _law_of(self, period: Period) -> tuple[_Law, _Figures]:
+        """The law in force on the first day of ``period`` and its figures, once per period."""
+        on = period.start
+        found = self._periods.get(on)
+        if found is None:
+            law = _Law.of(self._law.at(on))
+            found = self._periods[on] = (law, _Figures.of(law))
+        return found
+
+    def _profile(self, period: Period, params: Mapping[str, Any]) -> _Profile:
+        key = (period, tuple(sorted(params.items())))
+        found = self._profiles.get(key)
+        if found is None:
+            found = _profile(*self._law_of(period), params)
+            if len(self._profiles) > 4096:
+                self._profiles.clear()
+            self._profiles[key] = found
+        return found
+
+    # -- payslips ---------------------------------------------------------------------
+
+    def payslip(
+        self,
+        period: Period,
+        gross: Decimal,
+        params: Mapping[str, Any] | None = None,
+        contract: Contract | None = None,
+    ) -> Payslip:
+        if not isinstance(gross, Decimal):
+            raise TypeError(f"gross must be Decimal, not {type(gross).__name__}")
+        if not gross.is_finite() or gross < 0:
+            raise PayrollError(f"gross must be a positive amount, not {gross}")
+        checked = self.params(params)
+        profile = self._profile(period, checked)
+        fig = profile.fig
+        contract = contract or DEFAULT_CONTRACT
+        scope = _scope(fig, period, contract)
+        amounts = _compute(profile, gross, scope, contract.kind == ContractKind.FIXED_TERM)
+        employee = _allocate(amounts.employee)
+        employer = _allocate(amounts.employer)
+        everything = amounts.base["_all"]
+        lines = []
+        for rate in amounts.rates:
+            code = rate.code
+            if code not in employee and code not in employer:
+                continue
+            employer_pct = rate.employer_pct
+            if code == "rgdu":
+                employer_pct = _norm(amounts.coefficient * HUNDRED)
+            lines.append(
+                PayslipLine(
+                    code=code,
+                    label=_LABELS[code],
+                    base=_cents(amounts.base.get(code, everything)),
+                    employee_rate=rate.employee_pct,
+                    employee_amount=employee.get(code, ZERO),
+                    employer_rate=employer_pct,
+                    employer_amount=employer.get(code, ZERO),
+                    sources=rate.sources,
+                )
+            )
+        net_before_tax = gross - sum(employee.values(), ZERO)
+        employee_health = employee.get("health_complementary", ZERO)
+        tax_exempt = min(fig.tax_fixed + fig.tax_share * gross, fig.tax_max)
+        net_taxable = (
+            net_before_tax
+            + employee.get("csg_non_deductible", ZERO)
+            + employee.get("crds", ZERO)
+            + employer.get("health_complementary", ZERO)  # the employer's part is taxable pay
+            + employer.get("provident_cadre", ZERO)
+            + _cents(max(employee_health - tax_exempt, ZERO))  # beyond the deductible part
+        )
+        tax, withholding = self._withholding(period, profile, contract, net_taxable)
+        extra = {
+            "net_taxable": str(net_taxable),
+            "net_social": str(net_before_tax),
+            "pss": str(_cents(scope.pss)),
+            "smic_rgdu": str(_cents(scope.smic_x12 / 12)),
+            "rgdu_coefficient": str(amounts.coefficient),
+            "proration": scope.note,
+            **withholding,
+        }
+        return Payslip(
+            country=self.country,
+            period=period,
+            currency=self.currency,
+            gross=gross,
+            lines=tuple(lines),
+            income_tax_withheld=tax,
+            params={k: v for k, v in checked.items() if v is not None},
+            extra=extra,
+        )
+
+    def _withholding(
+        self, period: Period, profile: _Profile, contract: Contract, net_taxable: Decimal
+    ) -> tuple[Decimal, dict[str, str]]:
+        """The prélèvement à la source: the personal rate, else the neutral-rate grid (with the
+        short-contract allowance of CGI art. 204 H III 1 d)."""
+        fig = profile.fig
+        if profile.pas_rate is not None:
+            rate, base = profile.pas_rate, max(net_taxable, ZERO)
+            method, sources = "personal", "param pas_rate"
+        else:
+            base = net_taxable
+            sources = "pas.neutral_grid"
+            if _shortly(contract, fig.short_months):
+                base = max(base - self._short_contract_allowance(period), ZERO)
+                sources += " pas.short_contract.max_months pas.short_contract.smic_share"
+            rate = _band(fig.pas_grid, base)
+            method = "neutral_grid"
+        tax = _cents(max(base, ZERO) * _pct(rate))
+        return tax, {
+            "pas_method": method,
+            "pas_base": str(_cents(base)),
+            "pas_rate": str(rate),
+            "pas_sources": sources,
+        }
+
+    def _short_contract_allowance(self, period: Period) -> Decimal:
+        """Half the monthly net taxable SMIC (full time, non-cadre), rounded to the euro."""
+        law, fig = self._law_of(period)
+        found = self._allowances.get(law.on)
+        if found is None:
+            smic = self.payslip(period, _cents(fig.smic_yearly / 12), {"pas_rate": "0"})
+            net_taxable = Decimal(smic.extra["net_taxable"])
+            found = (net_taxable * fig.short_share).quantize(ONE, ROUND_HALF_UP)
+            self._allowances[law.on] = found
+        return found
+
+    def net_drops(
+        self, period: Period, params: Mapping[str, Any] | None = None
+    ) -> tuple[Decimal, ...]:
+        """The social-security ceiling: one cent above it the Agirc-Arrco CET becomes due on the
+        whole pay (ANI of 17 November 2017, art. 39), so net before tax falls by a few euros —
+        modele-social computes the same."""
+        return (self._law_of(period)[1].pss,)
+
+    def minimum_wage(self, on: date) -> MinimumWage:
+        law = _Law.of(self._law.at(on))
+        hourly = law.values["smic.hourly"]
+        return MinimumWage(
+            monthly=_cents(law.smic_yearly / 12),
+            hourly=law.d("smic.hourly"),
+            currency=self.currency,
+            source=hourly.source,
+            effective=hourly.effective,
+        )
+
+    # -- declarations -----------------------------------------------------------------
+
+    def pre_hire_declaration(
+        self, employer: Employer, worker: Worker, contract: Contract, params: Mapping[str, Any]
+    ) -> PreHireDeclaration:
+        """The DPAE (déclaration préalable à l'embauche, C. trav. art. L1221-10 and R1221-1),
+        due to the URSSAF before work starts. Produced, never sent.
+
+        ``params`` (all optional): ``start_time`` (``"HH:MM"``, default ``"00:00"``, so the
+        declaration is due before the start day), ``birth_place`` (commune), ``birth_department``
+        (``"75"``, ``"99"`` abroad), ``birth_country``, ``sex`` (``"1"`` man, ``"2"`` woman, as
+        in the NIR), ``probation_days``, ``occupational_health`` (the occupational health service).
+
+        The payload (``schema`` names the docs section)::
+
+            {"format": "coopnode.fr.dpae/1",
+             "employer": {"siret", "siren", "name", "urssaf", "address"},
+             "employee": {"nir", "family_name", "given_name", "sex", "birth_date",
+                          "birth_place", "birth_department", "birth_country", "nationality"},
+             "contract": {"start_date", "start_time", "kind": "CDI" | "CDD", "end_date",
+                          "work_fraction", "probation_days"},
+             "occupational_health": str | None,
+             "due_before": "YYYY-MMTHH:MM"}
+        """
+        if contract.start is None:
+            raise PayrollError("the DPAE needs the contract's start date")
+        siret = _siret(employer.company_id)
+        nir = ""
+        if worker.national_id:
+            try:
+                nir = stdnum_nir.validate(worker.national_id)
+            except ValidationError:
+                raise PayrollError(
+                    f"worker national_id: {worker.national_id!r} is not a NIR"
+                ) from None
+        if not (worker.family_name and worker.given_name):
+            raise PayrollError("the DPAE needs the worker's family and given names")
+        if worker.birth_date is None:
+            raise PayrollError("the DPAE needs the worker's birth date")
+        if not nir and not params.get("birth_place"):
+            raise PayrollError("the DPAE needs the worker's NIR or birth place")
+        start_time = str(params.get("start_time", "00:00"))
+        if not _TIME.fullmatch(start_time):
+            raise PayrollError(f"param start_time: {start_time!r} is not HH:MM")
+        kind = "CDD" if contract.kind == ContractKind.FIXED_TERM else "CDI"
+        payload = {
+            "format": "coopnode.fr.dpae/1",
+            "employer": {
+                "siret": siret,
+                "siren": siret[:9],
+                "name": employer.name,
+                "urssaf": employer.social_security_id,
+                "address": dict(employer.address),
+            },
+            "employee": {
+                "nir": nir,
+                "family_name": worker.family_name,
+                "given_name": worker.given_name,
+                "sex": params.get("sex", nir[:1] if nir else ""),
+                "birth_date": worker.birth_date.isoformat(),
+                "birth_place": params.get("birth_place", ""),
+                "birth_department": params.get("birth_department", ""),
+                "birth_country": params.get("birth_country", ""),
+                "nationality": worker.nationality,
+            },
+            "contract": {
+                "start_date": contract.start.isoformat(),
+                "start_time": start_time,
+                "kind": kind,
+                "end_date": contract.end.isoformat() if contract.end else None,
+                "work_fraction": str(contract.work_fraction),
+                "probation_days": params.get("probation_days"),
+            },
+            "occupational_health": params.get("occupational_health"),
+            "due_before": f"{contract.start.isoformat()}T{start_time}",
+        }
+        return PreHireDeclaration(
+            country=self.country,
+            name="DPAE",
+            due_before=contract.start,
+            payload=payload,
+            schema=f"{DOCS}#dpae",
+        )
+
+    def periodic_declaration(
+        self, employer: Employer, period: Period, payslips: Sequence[tuple[Worker, Payslip]]
+    ) -> PeriodicDeclaration:
+        """The monthly DSN (déclaration sociale nominative) of ``period`` as a structured
+        summary of the blocks it carries per employee — not the flat NEODeS file, which an
+        adapter writes from it. Shape (amounts as decimal strings)::
+
+            {"format": "coopnode.fr.dsn/1", "nature": "01" (DSN mensuelle), "period",
+             "employer": {"siren", "nic", "siret", "name", "urssaf"},
+             "employees": [{
+                "member_id", "S21.G00.30": {"nir", "family_name", "given_name", "birth_date"},
+                "S21.G00.50": {"001" payment date, "002" net taxable, "004" net paid,
+                               "006" PAS rate, "007" rate kind ("01" personal, "13" grid),
+                               "009" PAS amount},
+                "S21.G00.51": [{"type": "001" gross, "amount"}],
+                "S21.G00.78": [{"code": "02" capped | "03" uncapped | "04" CSG
+                                | "07" unemployment, "amount"}],
+                "S21.G00.81": [{"code": line code, "label", "base", "employee_rate",
+                                "employee_amount", "employer_rate", "employer_amount",
+                                "sources"}],
+                "totals": {...}}],
+             "totals": {"gross", "employee_contributions", "employer_contributions",
+                        "income_tax_withheld", "by_code": {code: {"employee", "employer"}}}}
+
+        The contributions keep coopnode's stable line codes; mapping them to the DSN's
+        individual contribution codes and the URSSAF CTP codes is the adapter's job.
+        """
+        siret = _siret(employer.company_id)
+        employees = []
+        by_code: dict[str, list[Decimal]] = {}
+        for worker, slip in payslips:
+            if slip.country != self.country or slip.period != period:
+                raise PayrollError(f"payslip of {slip.country} {slip.period}, not FR {period}")
+            contributions = []
+            for line in slip.lines:
+                sums = by_code.setdefault(line.code, [ZERO, ZERO])
+                sums[0] += line.employee_amount
+                sums[1] += line.employer_amount
+                contributions.append(line.as_dict())
+            line_base = {line.code: line.base for line in slip.lines}
+            bases = [
+                {"code": "02", "amount": str(line_base.get("old_age_capped", ZERO))},
+                {"code": "03", "amount": str(line_base.get("old_age_uncapped", ZERO))},
+                {"code": "04", "amount": str(line_base.get("csg_deductible", ZERO))},
+                {"code": "07", "amount": str(line_base.get("unemployment", ZERO))},
+            ]
+            personal = slip.extra.get("pas_method") == "personal"
+            employees.append(
+                {
+                    "member_id": worker.member_id,
+                    "S21.G00.30": {
+                        "nir": worker.national_id,
+                        "family_name": worker.family_name,
+                        "given_name": worker.given_name,
+                        "birth_date": worker.birth_date.isoformat() if worker.birth_date else None,
+                    },
+                    "S21.G00.50": {
+                        "001": period.end.isoformat(),
+                        "002": slip.extra.get("net_taxable", ""),
+                        "004": str(slip.net_pay),
+                        "006": slip.extra.get("pas_rate", ""),
+                        "007": "01" if personal else "13",
+                        "009": str(slip.income_tax_withheld),
+                    },
+                    "S21.G00.51": [{"type": "001", "amount": str(slip.gross)}],
+                    "S21.G00.78": bases,
+                    "S21.G00.81": contributions,
+                    "totals": {
+                        "gross": str(slip.gross),
+                        "employee_contributions": str(slip.employee_contributions),
+                        "employer_contributions": str(slip.employer_contributions),
+                        "net_before_tax": str(slip.net_before_tax),
+                        "employer_cost": str(slip.employer_cost),
+                    },
+                }
+            )
+        payload = {
+            "format": "coopnode.fr.dsn/1",
+            "nature": "01",
+            "period": str(period),
+            "employer": {
+                "siren": siret[:9],
+                "nic": siret[9:],
+                "siret": siret,
+                "name": employer.name,
+                "urssaf": employer.social_security_id,
+            },
+            "employees": employees,
+            "totals": {
+                "gross": str(sum((s.gross for _, s in payslips), ZERO)),
+                "employee_contributions": str(
+                    sum((s.employee_contributions for _, s in payslips), ZERO)
+                ),
+                "employer_contributions": str(
+                    sum((s.employer_contributions for _, s in payslips), ZERO)
+                ),
+                "income_tax_withheld": str(sum((s.income_tax_withheld for _, s in payslips), ZERO)),
+                "by_code": {
+                    code: {"employee": str(sums[0]), "employer": str(sums[1])}
+                    for code, sums in by_code.items()
+                },
+            },
+        }
+        return PeriodicDeclaration(
+            country=self.country,
+            name="DSN mensuelle",
+            period=str(period),
+            payload=payload,
+            schema=f"{DOCS}#dsn",
+        )
+
+    def posting_requirements(self, on: date) -> PostingRequirements:
+        return PostingRequirements(
+            country=self.country,
+            declaration="SIPSI: déclaration préalable de détachement, before the posting starts "
+            "(C. trav. art. L1262-2-1 and R1263-3), and the designation of a representative "
+            "in France",
+            authority="Ministère du Travail (inspection du travail), SIPSI portal",
+            minimum_wage=self.minimum_wage(on),
+            documents=(
+                "SIPSI declaration receipt (accusé de réception)",
+                "A1 certificate of social-security cover",
+                "employment contract or letter of posting",
+                "payslips for the posting, translated into French",
+                "time records: daily start, end and duration of work",
+                "proof of payment of wages",
+                "work permit for a third-country national, where required",
+                "designation of the representative in France",
+            ),
+            source="https://www.sipsi.travail.gouv.fr/",
+        )
+
+    # -- self-checks ------------------------------------------------------------------
+
+    def reference_cases(self) -> Iterable[ReferenceCase]:
+        return REFERENCE_CASES
+
+
+def _norm(rate: Decimal | None) -> Decimal | None:
+    """A percentage as a payslip shows it: ``6.9`` rather than ``6.900``, ``13`` not ``1.3E+1``."""
+    if rate is None:
+        return None
+    normal = rate.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(ONE) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+def _siret(company_id: str) -> str:
+    try:
+        return str(stdnum_siret.validate(company_id))
+    except ValidationError:
+        raise PayrollError(f"employer company_id: {company_id!r} is not a SIRET") from None
+
+
+def _case(
+    case_id: str,
+    month: int,
+    gross: str,
+    params: Mapping[str, Any],
+    net: str,
+    cost: str,
+    rgdu: str | None = None,
+    contract: Contract | None = None,
+) -> ReferenceCase:
+    expected = {"net_before_tax": Decimal(net), "employer_cost": Decimal(cost)}
+    if rgdu is not None:
+        expected["line:rgdu:employer_amount"] = Decimal(rgdu)
+    return ReferenceCase(
+        id=case_id,
+        period=Period(2026, month),
+        params=params,
+        gross=Decimal(gross),
+        expected=expected,
+        source=f"{MODELE_SOCIAL}; situation in {DOCS}#reference-cases",
+        contract=contract or Contract(),
+        tolerance=Decimal("0.01"),
+    )
+
+
+_NON_CADRE, _CADRE = {"category": "non_cadre"}, {"category": "cadre"}
+
+#: Evaluated with modele-social 11.1.0: ``salarié . rémunération . net . à payer avant impôt``,
+#: ``salarié . coût total employeur`` and ``salarié . cotisations . exonérations . RGDU`` on
+#: 1 ``date`` of the month, with ``salaire brut``, ``statut cadre``, the effectif ``seuil``
+#: (5 → "moins de 11", 20 → "moins de 50", 60 → "moins de 150", 300 → "plus de 250"),
+#: ``établissement . taux ATMP``, the health ``montant`` (0 unless given), ``taux versement
+#: mobilité``, part time as ``heures par semaine`` and a CDD as ``contrat = 'CDD'`` with
+#: ``reconduction en CDI`` (no end-of-contract allowances, so gross is the same); exact results
+#: rounded half-up to the cent.
+REFERENCE_CASES: tuple[ReferenceCase, ...] = (
+    _case(
+        "smic-non-cadre-5",
+        3,
+        "1823.03",
+        {**_NON_CADRE, "headcount": 5, "at_rate": "0.70"},
+        "1443.11",
+        "1854.13",
+        "-725.75",
+    ),
+    _case(
+        "2500-cadre-20-health-40",
+        3,
+        "2500.00",
+        {**_CADRE, "headcount": 20, "at_rate": "0.70", "health_premium": "40"},
+        "1952.82",
+        "3182.40",
+        "-429.75",
+    ),
+    _case(
+        "just-below-3-smic-60",
+        4,
+        "5469.09",
+        {**_NON_CADRE, "headcount": 60, "at_rate": "1.50"},
+        "4339.08",
+        "7756.74",
+        "-109.38",
+    ),
+    _case(
+        "pss-cadre-300-june-smic",
+        6,
+        "4005.00",
+        {**_CADRE, "headcount": 300, "at_rate": "2.08"},
+        "3163.56",
+        "5686.38",
+        "-171.01",
+    ),
+    _case(
+        "9000-cadre-60-transport",
+        9,
+        "9000.00",
+        {**_CADRE, "headcount": 60, "at_rate": "1.10", "transport_rate": "2.95"},
+        "7163.23",
+        "13242.46",
+    ),
+    _case(
+        "4-pss-non-cadre-300",
+        12,
+        "16020.00",
+        {**_NON_CADRE, "headcount": 300, "at_rate": "3.20"},
+        "12801.94",
+        "23378.55",
+    ),
+    _case(
+        "part-time-24h-20",
+        10,
+        "1300.00",
+        {**_NON_CADRE, "headcount": 20, "at_rate": "0.90"},
+        "1029.08",
+        "1350.13",
+        "-498.03",
+        Contract(work_fraction=Decimal(24) / Decimal(35)),
+    ),
+    _case(
+        "fixed-term-1900-5",
+        7,
+        "1900.00",
+        {**_NON_CADRE, "headcount": 5, "at_rate": "2.08"},
+        "1504.04",
+        "2010.12",
+        "-723.90",
+        Contract(ContractKind.FIXED_TERM, start=date(2026, 7, 1), end=date(2026, 12, 31)),
+    ),
+)
