@@ -33,6 +33,7 @@ ROUTE_MODULES = (
     "node.quotes.api",
     "node.payments.api",
     "node.guarantee.api",
+    "node.payroll.api",
     "node.web.pages",
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from babel.numbers import get_currency_precision
 
@@ -24,6 +25,7 @@ class CurrencyMismatch(MoneyError):
     """Two amounts in different currencies were combined."""
 
 
+@cache
 def minor_exponent(currency: str) -> int:
     """Digits after the decimal point of ``currency`` (2 for EUR) from the CLDR data in babel."""
     return int(get_currency_precision(currency))

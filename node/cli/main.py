@@ -32,6 +32,9 @@ COMMAND_MODULES = (
     "node.cli.invoices",
     "node.cli.guarantee",
     "node.cli.bank",
+    "node.cli.payroll",
+    "node.cli.payslip",
+    "node.cli.newcountry",
 )
 
 

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "node.quotes.models",
     "node.payments.models",
     "node.guarantee.models",
+    "node.payroll.models",
 )
 
 

@@ -5,62 +5,25 @@ dates, seller and buyer, lines, VAT breakdown, totals, payment instructions, leg
 the DRAFT warning of a preview), so the two documents cannot say different things.
 
 It is drawn with fpdf2 in DejaVu Sans, a Unicode TrueType font shipped in ``fonts/`` beside this
-module (its licence is there too): accents, ``€``, Greek and Cyrillic print on any machine,
-without depending on the fonts the system has. Only the glyphs used are embedded. A character
-DejaVu Sans lacks (CJK, emoji) prints as an empty box; fpdf2 logs a warning naming it.
+module (its licence is there too), with the page setup and helpers every PDF of the node shares
+(:mod:`node.pdf`): accents, ``€``, Greek and Cyrillic print on any machine, without depending on
+the fonts the system has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import Align, TableBordersLayout, XPos, YPos
+from fpdf.enums import XPos, YPos
 
-from node.db.types import utcnow
-
-FONTS = Path(__file__).with_name("fonts")
-FAMILY = "DejaVuSans"
-MARGIN = 18.0  # mm
-LINE = 5.0  # mm per line of 9–10 pt text
-RED = (179, 38, 30)
-GREY = (90, 90, 90)
-
-
-class _Page(FPDF):
-    """A4 pages with the document's title and page number in the footer."""
-
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "", 8)
-        self.set_text_color(*GREY)
-        page = f"{self.page_no()}/{{nb}}"
-        self.cell(0, 4, f"{self.footer_text} — {page}", align=Align.R)
-        self.set_text_color(0, 0, 0)
-
-
-def _new_document(title: str, created: datetime | None) -> _Page:
-    pdf = _Page(orientation="portrait", unit="mm", format="A4")
-    pdf.footer_text = title
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=MARGIN)
-    pdf.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
-    pdf.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
-    pdf.set_title(title)
-    pdf.set_creator("coopnode")
-    pdf.set_creation_date(created or utcnow())
-    pdf.add_page()
-    return pdf
-
-
-def _text(pdf: FPDF, text: str, size: float = 10, bold: bool = False, height: float = LINE) -> None:
-    pdf.set_font(FAMILY, "B" if bold else "", size)
-    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+from node.pdf import FAMILY, LINE, RED
+from node.pdf import new_document as _new_document
+from node.pdf import table as _table
+from node.pdf import text as _text
+from node.pdf import totals as _totals
 
 
 def _party_lines(party: Mapping[str, Any]) -> list[str]:
@@ -89,42 +52,6 @@ def _parties(pdf: FPDF, parties: Sequence[tuple[str, Mapping[str, Any]]]) -> Non
         )
         bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 4)
-
-
-def _table(
-    pdf: FPDF,
-    headings: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    widths: Sequence[float],
-    align: Sequence[str],
-) -> None:
-    pdf.set_font(FAMILY, "", 9)
-    with pdf.table(
-        col_widths=tuple(widths),
-        text_align=tuple(align),
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        line_height=LINE,
-        padding=1,
-    ) as table:
-        heading = table.row()
-        for text in headings:
-            heading.cell(text)
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(value)
-    pdf.set_font(FAMILY, "", 10)
-    pdf.ln(3)
-
-
-def _totals(pdf: FPDF, rows: Sequence[tuple[str, str, bool]]) -> None:
-    label_width, amount_width = 60.0, 45.0
-    for label, amount, strong in rows:
-        pdf.set_x(pdf.w - pdf.r_margin - label_width - amount_width)
-        pdf.set_font(FAMILY, "B" if strong else "", 11 if strong else 10)
-        pdf.cell(label_width, 6, label)
-        pdf.cell(amount_width, 6, amount, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
 
 
 def render_pdf(view: Mapping[str, Any], *, created: datetime | None = None) -> bytes:

@@ -10,7 +10,9 @@
   salary guarantee fund does *not* cover (:mod:`node.guarantee.position`): that turnover counts
   from payment; a covered invoice counts from its issue, the fund standing behind it;
 * **reserved**: payouts waiting for a second approval are not in the ledger yet but hold their
-  amount, so two pending payouts cannot together overdraw the budget.
+  amount (a salary: its whole employer cost, ``budget_charge_minor``), so two pending payouts
+  cannot together overdraw the budget. Refunds are paid out of a client's credit balance and
+  reserve nothing here.
 
 The fund's **exposure** on the activity is what has been paid out against covered turnover the
 client has not paid yet: ``min(covered unpaid, max(0, covered unpaid + awaiting − held))``.
@@ -21,6 +23,7 @@ read this and commit the amount, so that parallel payouts never both see the sam
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +33,9 @@ from sqlalchemy.orm import Session
 from node.activities.models import Activity
 from node.activities.service import budget_minor
 from node.db import locked
-from node.guarantee.position import shares_of
+from node.errors import NotFound
+from node.guarantee.position import open_receivables, shares_of
+from node.ledger.models import Account, Posting
 from node.money import from_minor
 from node.payouts.models import Payout, PayoutStatus
 
@@ -47,10 +52,15 @@ def lock_activity(session: Session, activity_id: int) -> Activity:
     return locked(session, Activity, activity_id, "No such activity.")
 
 
+#: What a payout waiting for approval holds of its budget: a salary's whole employer cost (net
+#: pay and the liabilities charged with it), any other payout its amount.
+RESERVED_AMOUNT = func.coalesce(Payout.budget_charge_minor, Payout.amount_minor)
+
+
 def reserved_minor(session: Session, activity: Activity) -> int:
     """Amounts of payouts recorded but not yet posted (waiting for a second approval)."""
     total = session.scalar(
-        select(func.coalesce(func.sum(Payout.amount_minor), 0)).where(
+        select(func.coalesce(func.sum(RESERVED_AMOUNT), 0)).where(
             Payout.activity_id == activity.id,
             Payout.currency == activity.currency,
             Payout.status.in_(RESERVING),
@@ -108,3 +118,58 @@ def position(session: Session, activity: Activity) -> BudgetPosition:
 def available_minor(session: Session, activity: Activity) -> int:
     """What the activity may still pay out, in minor units of its currency."""
     return position(session, activity).available
+
+
+def positions(session: Session, activities: Collection[Activity]) -> dict[int, BudgetPosition]:
+    """:func:`position` of many activities in a few queries (a payroll run's chunk): budget
+    balances, open receivables and reservations each read once for all of them."""
+    wanted = {activity.id: activity for activity in activities}
+    ids = sorted(wanted)
+    held: dict[int, int] = {}
+    reserved: dict[int, int] = {}
+    awaiting: dict[int, int] = {}
+    covered: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        keys = {wanted[i].budget_key: i for i in chunk}
+        balances = session.execute(
+            select(Account.key, Account.currency, func.coalesce(func.sum(Posting.amount_minor), 0))
+            .outerjoin(Posting, Posting.account_id == Account.id)
+            .where(Account.key.in_(list(keys)))
+            .group_by(Account.key, Account.currency)
+        )
+        for key, currency, total in balances:
+            if currency == wanted[keys[key]].currency:
+                held[keys[key]] = -int(total)
+        reservations = session.execute(
+            select(Payout.activity_id, Payout.currency, func.sum(RESERVED_AMOUNT))
+            .where(
+                Payout.activity_id.in_(chunk),
+                Payout.status.in_(RESERVING),
+                Payout.client_payment_id.is_(None),
+            )
+            .group_by(Payout.activity_id, Payout.currency)
+        )
+        for activity_id, currency, total in reservations:
+            if currency == wanted[activity_id].currency:
+                reserved[activity_id] = int(total or 0)
+        for item in open_receivables(session, activity_ids=chunk):
+            if item.currency != wanted[item.activity_id].currency:
+                continue
+            into = covered if item.covered else awaiting
+            into[item.activity_id] = into.get(item.activity_id, 0) + item.open_share
+    missing = [i for i in ids if i not in held]
+    if missing:  # as budget_minor: an activity always has its budget account
+        raise NotFound(
+            f"No account {wanted[missing[0]].budget_key} in {wanted[missing[0]].currency}."
+        )
+    return {
+        i: BudgetPosition(
+            currency=wanted[i].currency,
+            held=held[i],
+            awaiting_payment=awaiting.get(i, 0),
+            covered_unpaid=covered.get(i, 0),
+            reserved=reserved.get(i, 0),
+        )
+        for i in ids
+    }

@@ -6,14 +6,20 @@ what is approved is what is paid, even if the member's IBAN changes afterwards.
 A payout with a ``client_payment_id`` is the refund of that client payment's over-payment: it is
 paid out of ``clients:credit_balances``, not out of its activity's budget
 (:func:`node.payouts.service.source_account`).
+
+A salary payout's ``amount_minor`` is the net pay the bank transfers; ``charges`` lists the
+liabilities charged with it (``{account key: minor units}``: social contributions, withholding
+tax) and ``budget_charge_minor`` is what it takes from the budget in all (net pay + charges, the
+payslip's employer cost). Both are empty for other payouts, which take their amount.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.db import Base
@@ -97,3 +103,10 @@ class Payout(Base):
     client_payment_id: Mapped[int | None] = mapped_column(
         ForeignKey("client_payments.id"), index=True
     )
+    budget_charge_minor: Mapped[int | None] = mapped_column(BigInteger)
+    charges: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+    @property
+    def charged_minor(self) -> int:
+        """What the payout takes from its source: the net amount plus its charges."""
+        return self.amount_minor if self.budget_charge_minor is None else self.budget_charge_minor

@@ -16,6 +16,19 @@ lock. A refund of a client's over-payment (``payout(..., refund_of=payment)``) i
 checked against what is still refundable on that payment (:func:`refund_balances`) under the
 payment's lock; the activity's budget is neither checked nor touched.
 
+A salary is paid with the liabilities its payslip charges to the budget
+(``payout(..., charges=[Charge(SOCIAL, …), Charge(TAX, …)])``): its commit entry debits the
+budget by the whole employer cost and credits ``payouts:pending`` with the net pay (what the bank
+transfers) and each charge's account with its amount (social contributions, withholding tax).
+The payout's amount stays the net pay (the second approval threshold applies to it);
+``budget_charge_minor`` holds the total, which the available budget is checked against and which
+a payout awaiting approval reserves. Cancelling reverses the whole entry.
+
+A payroll run makes up to a thousand payouts per transaction: ``payout(..., batch=PayoutBatch(…))``
+takes the same decisions from state read once for the whole chunk (:meth:`PayoutBatch.prepare`:
+activities locked, available budgets, members, known keys) and leaves the inserts, the commit
+entries (one :func:`node.ledger.service.post_batch`) and the audit to :meth:`PayoutBatch.flush`.
+
 A payout above ``payouts.second_approval_above`` is recorded as ``pending_approval`` without a
 posting, but it reserves its amount (out of the activity's available budget,
 :mod:`node.payouts.available`, or out of the payment's refundable amount) until a second staff
@@ -28,18 +41,19 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from node import audit
 from node.activities.models import Activity, ActivityStatus
+from node.audit.models import AuditEntry
 from node.banking.camt import parse_camt053
 from node.banking.errors import CamtError, SepaError
 from node.banking.matching import BankLine, SentPayout, bank_lines, match_debits
@@ -50,13 +64,13 @@ from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationPro
 from node.invoices.models import Invoice
 from node.ledger import service as ledger
 from node.ledger.entries import AccountType, EntryDraft, PostingLine
-from node.members.iban_changes import effective_iban
+from node.members.iban_changes import IbanChange, effective_iban
 from node.members.identifiers import IdentifierError, Vault, check_iban
 from node.members.models import Member
-from node.money import from_minor, positive_minor
+from node.money import MoneyError, from_minor, positive_minor, to_minor
 from node.payments.models import ClientPayment
 from node.payments.service import CREDIT_BALANCES
-from node.payouts.available import available_minor, lock_activity
+from node.payouts.available import available_minor, lock_activity, positions
 from node.payouts.models import BatchStatus, Payout, PayoutKind, PayoutStatus
 from node.payouts.models import PaymentBatch as BatchRow
 
@@ -76,19 +90,38 @@ class Creditor:
     iban: str | None = None
 
 
+@dataclass(frozen=True)
+class Charge:
+    """A liability charged to the source together with a payout (a salary's social
+    contributions, its withholding tax): the commit entry credits ``account`` with ``amount``
+    and debits the source by the payout's amount plus every charge."""
+
+    account: ledger.AccountSpec
+    amount: Decimal
+
+
 def today() -> date:
     return utcnow().date()
 
 
 def _resolve_creditor(
-    session: Session, activity: Activity, kind: PayoutKind, creditor: Creditor, vault: Vault
+    session: Session,
+    activity: Activity,
+    kind: PayoutKind,
+    creditor: Creditor,
+    vault: Vault,
+    batch: PayoutBatch | None = None,
 ) -> tuple[int | None, str, str]:
     """``(member_id, name, encrypted IBAN)`` of the creditor, or 422 naming what is wrong."""
     if creditor.member_id is None and creditor.iban is None:
         leads = [m.member_id for m in activity.members if m.lead]
         creditor = Creditor(member_id=leads[0] if leads else None)
     if creditor.member_id is not None:
-        member = session.get(Member, creditor.member_id)
+        member = (
+            session.get(Member, creditor.member_id)
+            if batch is None
+            else batch.member(session, creditor.member_id)
+        )
         if member is None or member.erased_at is not None:
             raise ValidationProblem.single("member_id", "No such member.", "unknown")
         if kind in MEMBER_KINDS and member.id not in {m.member_id for m in activity.members}:
@@ -99,7 +132,8 @@ def _resolve_creditor(
             raise ValidationProblem.single(
                 "member_id", f"The member's status is {member.status}.", "not_active"
             )
-        effective_iban(session, vault, member, utcnow())  # apply an IBAN change past its hold
+        if batch is None or not batch.iban_applied(member.id):
+            effective_iban(session, vault, member, utcnow())  # apply a change past its hold
         if member.iban_encrypted is None:
             raise ValidationProblem.single(
                 "member_id", "The member has no IBAN on file.", "no_iban"
@@ -143,6 +177,8 @@ def payout(
     second_approval_above: Decimal,
     description: str = "",
     refund_of: ClientPayment | None = None,
+    charges: Sequence[Charge] = (),
+    batch: PayoutBatch | None = None,
     request_id: str | None = None,
 ) -> tuple[Payout, bool]:
     """Commit ``amount`` of the activity's budget to a payout and queue its credit transfer.
@@ -157,6 +193,13 @@ def payout(
     of that payment's over-payment to the creditor named (never a member): paid out of
     ``clients:credit_balances`` and refused (409) above what is still refundable on the payment,
     read under the payment's lock; the activity's budget is not involved.
+
+    With ``charges`` (a ``salary`` only) the budget is charged ``amount`` + the charges, each
+    credited to its liability account; the available budget must cover that total.
+
+    With ``batch`` the activity must be one :meth:`PayoutBatch.prepare` locked (else it is locked
+    here); the payout is decided the same way but inserted, posted and audited by
+    :meth:`PayoutBatch.flush` (its ``id`` is ``None`` until then).
     """
     try:
         payout_kind = PayoutKind(kind)
@@ -165,12 +208,17 @@ def payout(
     if not idempotency_key.strip():
         raise ValidationProblem.single("idempotency_key", "An idempotency key is required.")
     minor = positive_minor(amount, activity.currency)
+    charged = _charged(charges, payout_kind, refund_of, activity.currency)
     if refund_of is None:
-        activity = lock_activity(session, activity.id)
+        activity = (
+            lock_activity(session, activity.id)
+            if batch is None
+            else batch.activity(session, activity.id)
+        )
     else:
         refund_of = _refunded_payment(session, refund_of.id, activity, payout_kind, creditor)
     member_id, name, iban_sealed = _resolve_creditor(
-        session, activity, payout_kind, creditor, vault
+        session, activity, payout_kind, creditor, vault, batch
     )
     text = " ".join(description.split())[:140]
     content = {
@@ -185,8 +233,14 @@ def payout(
     }
     if refund_of is not None:
         content["client_payment"] = refund_of.id
+    if charged:
+        content["charges"] = charged
     digest = _digest(vault, content)
-    existing = session.scalar(select(Payout).where(Payout.idempotency_key == idempotency_key))
+    existing = (
+        batch.known(session, idempotency_key)
+        if batch is not None
+        else session.scalar(select(Payout).where(Payout.idempotency_key == idempotency_key))
+    )
     if existing is not None:
         if existing.request_digest != digest:
             raise Conflict(
@@ -194,10 +248,16 @@ def payout(
                 idempotency_key=idempotency_key,
             )
         return existing, False
+    total = minor + sum(charged.values())
     if refund_of is None:
-        _check_budget(session, activity, minor)
+        _check_budget(session, activity, total, batch)
     else:
         _check_refundable(session, refund_of, minor)
+    for spec in charges:
+        if batch is None:
+            ledger.ensure_account(session, spec.account, activity.currency)
+        else:
+            batch.ensure_account(session, spec.account, activity.currency)
     needs_second = amount > second_approval_above
     now = utcnow()
     row = Payout(
@@ -218,7 +278,12 @@ def payout(
         approved_at=None if needs_second else now,
         end_to_end_id=f"CN-{secrets.token_hex(12).upper()}",
         client_payment_id=refund_of.id if refund_of is not None else None,
+        budget_charge_minor=total if charged else None,
+        charges=charged or None,
     )
+    if batch is not None:  # inserted with the whole batch by PayoutBatch.flush
+        batch.add(row, total if refund_of is None else 0)
+        return row, True
     session.add(row)
     try:
         session.flush()
@@ -229,33 +294,242 @@ def payout(
         ) from None
     if not needs_second:
         _post_commit(session, row, actor)
-    changes: dict[str, Any] = {
-        "activity_id": activity.id,
-        "kind": row.kind,
-        "amount": str(from_minor(minor, row.currency)),
-        "currency": row.currency,
-        "member_id": member_id,
-        "status": row.status,
-    }
-    if refund_of is not None:
-        changes["client_payment_id"] = refund_of.id
     audit.record(
         session,
         actor=actor,
         action="payout.request",
         entity="payout",
         entity_id=row.id,
-        changes=audit.diff({}, changes),
+        changes=_request_changes(row),
         request_id=request_id,
     )
     return row, True
 
 
-def _check_budget(session: Session, activity: Activity, minor: int) -> None:
+def _charged(
+    charges: Sequence[Charge], kind: PayoutKind, refund_of: ClientPayment | None, currency: str
+) -> dict[str, int]:
+    """``{account key: minor units}`` of the charges (those of zero left out); 422 for charges
+    on anything but a salary, a negative or too fine amount, an account named twice."""
+    if not charges:
+        return {}
+    if kind is not PayoutKind.SALARY or refund_of is not None:
+        raise ValidationProblem.single(
+            "charges", "Only a salary is paid with charges.", "salary_only"
+        )
+    charged: dict[str, int] = {}
+    for index, charge in enumerate(charges):
+        field = f"charges.{index}"
+        try:
+            minor = to_minor(charge.amount, currency)
+        except MoneyError as exc:
+            raise ValidationProblem.single(field, f"{exc}.", "precision") from None
+        if minor < 0:
+            raise ValidationProblem.single(field, "Must not be negative.", "sign")
+        if charge.account.key in charged:
+            raise ValidationProblem.single(field, "This account is charged twice.", "duplicate")
+        charged[charge.account.key] = minor
+    return {key: minor for key, minor in charged.items() if minor}
+
+
+def _request_changes(row: Payout) -> dict[str, Any]:
+    changes: dict[str, Any] = {
+        "activity_id": row.activity_id,
+        "kind": row.kind,
+        "amount": str(from_minor(row.amount_minor, row.currency)),
+        "currency": row.currency,
+        "member_id": row.member_id,
+        "status": row.status,
+    }
+    if row.client_payment_id is not None:
+        changes["client_payment_id"] = row.client_payment_id
+    if row.charges:
+        changes["charges"] = {
+            key: str(from_minor(minor, row.currency)) for key, minor in sorted(row.charges.items())
+        }
+        changes["budget_charge"] = str(from_minor(row.charged_minor, row.currency))
+    return audit.diff({}, changes)
+
+
+class PayoutBatch:
+    """Many payouts in one transaction (a payroll run's chunk), decided as :func:`payout` decides
+    one, from state read once for all of them.
+
+    :meth:`prepare` locks the activities (in id order, so two batches cannot deadlock), reads
+    their available budgets, loads the members and applies their IBAN changes past the hold,
+    and looks up the idempotency keys — each in a few queries for the whole chunk. Each
+    :func:`payout` with ``batch=`` then takes its amount off the activity's running available
+    budget. :meth:`flush` inserts the payouts, posts every commit entry with one
+    :func:`node.ledger.service.post_batch` and records their audit entries.
+    """
+
+    def __init__(self, *, actor: str, vault: Vault, request_id: str | None = None) -> None:
+        self.actor = actor
+        self.vault = vault
+        self.request_id = request_id
+        self._activities: dict[int, Activity] = {}
+        self._available: dict[int, int] = {}
+        self._known: dict[str, Payout | None] = {}
+        self._members: dict[int, Member] = {}  # held: the session's identity map is weak
+        self._ibans: set[int] = set()
+        self._accounts: set[tuple[str, str]] = set()
+        self._rows: list[Payout] = []
+
+    def prepare(
+        self,
+        session: Session,
+        *,
+        activity_ids: Iterable[int],
+        member_ids: Iterable[int] = (),
+        idempotency_keys: Iterable[str] = (),
+    ) -> None:
+        ids = sorted(set(activity_ids) - set(self._activities))
+        for start in range(0, len(ids), 500):
+            query = (
+                select(Activity)
+                .where(Activity.id.in_(ids[start : start + 500]))
+                .order_by(Activity.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            self._activities.update((a.id, a) for a in session.scalars(query))
+        found = [self._activities[i] for i in ids if i in self._activities]
+        self._available.update(
+            (i, position.available) for i, position in positions(session, found).items()
+        )
+        self._prepare_members(session, sorted(set(member_ids) - self._ibans))
+        keys = sorted(set(idempotency_keys) - set(self._known))
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = session.scalars(select(Payout).where(Payout.idempotency_key.in_(chunk)))
+            known = {row.idempotency_key: row for row in rows}
+            self._known.update((key, known.get(key)) for key in chunk)
+
+    def _prepare_members(self, session: Session, member_ids: list[int]) -> None:
+        now = utcnow()
+        for start in range(0, len(member_ids), 500):
+            chunk = member_ids[start : start + 500]
+            members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(chunk)))}
+            self._members.update(members)
+            due = session.scalars(
+                select(IbanChange.member_id)
+                .where(
+                    IbanChange.member_id.in_(chunk),
+                    IbanChange.cancelled_at.is_(None),
+                    IbanChange.applied_at.is_(None),
+                    IbanChange.effective_at.is_not(None),
+                    IbanChange.effective_at <= now,
+                )
+                .distinct()
+            )
+            for member_id in sorted(set(due)):
+                effective_iban(session, self.vault, members[member_id], now)
+            self._ibans.update(chunk)
+
+    def activity(self, session: Session, activity_id: int) -> Activity:
+        """The locked activity (locked now if :meth:`prepare` did not)."""
+        if activity_id not in self._activities:
+            self.prepare(session, activity_ids=[activity_id])
+        if activity_id not in self._activities:
+            raise NotFound("No such activity.")
+        return self._activities[activity_id]
+
+    def available(self, activity_id: int) -> int:
+        """What the activity may still pay out, after the payouts of this batch."""
+        return self._available[activity_id]
+
+    def iban_applied(self, member_id: int) -> bool:
+        return member_id in self._ibans
+
+    def member(self, session: Session, member_id: int) -> Member | None:
+        """A member :meth:`prepare` loaded (else read now)."""
+        return self._members.get(member_id) or session.get(Member, member_id)
+
+    def known(self, session: Session, idempotency_key: str) -> Payout | None:
+        if idempotency_key not in self._known:
+            self.prepare(session, activity_ids=(), idempotency_keys=[idempotency_key])
+        return self._known[idempotency_key]
+
+    def ensure_account(self, session: Session, spec: ledger.AccountSpec, currency: str) -> None:
+        if (spec.key, currency) not in self._accounts:
+            ledger.ensure_account(session, spec, currency)
+            self._accounts.add((spec.key, currency))
+
+    def add(self, row: Payout, charged: int) -> None:
+        self._rows.append(row)
+        self._known[row.idempotency_key] = row
+        if charged:
+            self._available[row.activity_id] -= charged
+
+    def flush(self, session: Session) -> list[Payout]:
+        """Insert the batch's payouts, post the approved ones' commit entries, audit them all;
+        returns them (with their ids), and empties the batch for more.
+
+        The rows go in as multi-row inserts (Core ``executemany``, no per-object unit of work),
+        their ids read back by idempotency key; the commit entries with one
+        :func:`node.ledger.service.post_batch`. The returned payouts are not attached to the
+        session: read them again to change them.
+        """
+        rows, self._rows = self._rows, []
+        if not rows:
+            return rows
+        columns = [c.key for c in Payout.__table__.columns if c.key != "id"]
+        try:
+            session.execute(
+                insert(_table(Payout)), [{c: getattr(row, c) for c in columns} for row in rows]
+            )
+        except IntegrityError:
+            raise Conflict(
+                "An idempotency key of this batch was already used for a different payout."
+            ) from None
+        by_key = {row.idempotency_key: row for row in rows}
+        keys = sorted(by_key)
+        for start in range(0, len(keys), 500):
+            found = select(Payout.idempotency_key, Payout.id).where(
+                Payout.idempotency_key.in_(keys[start : start + 500])
+            )
+            for key, payout_id in session.execute(found):
+                by_key[key].id = payout_id
+        approved = [row for row in rows if row.status == PayoutStatus.APPROVED]
+        for currency in sorted({row.currency for row in approved}):
+            self.ensure_account(session, PENDING, currency)
+        drafts = [_commit_draft(session, row) for row in approved]
+        posted = ledger.post_batch(session, drafts, actor=self.actor) if drafts else []
+        for row, entry_id in zip(approved, posted, strict=True):
+            row.commit_entry_id = entry_id
+        if approved:
+            session.execute(
+                update(Payout),
+                [{"id": row.id, "commit_entry_id": row.commit_entry_id} for row in approved],
+            )
+        now = utcnow()
+        session.execute(
+            insert(_table(AuditEntry)),
+            [
+                {
+                    "at": now,
+                    "actor": self.actor,
+                    "action": "payout.request",
+                    "entity": "payout",
+                    "entity_id": str(row.id),
+                    "changes": _request_changes(row),
+                    "request_id": self.request_id,
+                }
+                for row in rows
+            ],
+        )
+        return rows
+
+
+def _check_budget(
+    session: Session, activity: Activity, minor: int, batch: PayoutBatch | None = None
+) -> None:
     """409 unless the (locked) activity is open and its available budget covers ``minor``."""
     if activity.status != ActivityStatus.OPEN:
         raise Conflict("The activity is closed; it pays nothing out.")
-    available = available_minor(session, activity)
+    available = (
+        available_minor(session, activity) if batch is None else batch.available(activity.id)
+    )
     if minor > available:
         currency = activity.currency
         raise Conflict(
@@ -383,23 +657,32 @@ def _check_refundable(session: Session, payment: ClientPayment, minor: int) -> N
         )
 
 
-def _post_commit(session: Session, row: Payout, actor: str) -> None:
-    ledger.ensure_account(session, PENDING, row.currency)
+def _commit_draft(session: Session, row: Payout) -> EntryDraft:
+    """The commit entry of ``row``: debit its source by all it takes (the amount and any
+    charges), credit ``payouts:pending`` with the amount and each charge's account with its own."""
     meta = {"payout_id": str(row.id), "activity_id": str(row.activity_id)}
     if row.client_payment_id is not None:
         meta["client_payment_id"] = str(row.client_payment_id)
-    draft = EntryDraft(
+    postings = [
+        PostingLine(source_account(session, row), row.currency, row.charged_minor),
+        PostingLine(PENDING.key, row.currency, -row.amount_minor),
+    ]
+    postings += [
+        PostingLine(key, row.currency, -minor) for key, minor in sorted((row.charges or {}).items())
+    ]
+    return EntryDraft(
         kind=f"payout.{row.kind}",
         occurred_on=today(),
         idempotency_key=f"payout:{row.id}:commit",
         description=f"Payout #{row.id} ({row.kind})",
-        postings=(
-            PostingLine(source_account(session, row), row.currency, row.amount_minor),
-            PostingLine(PENDING.key, row.currency, -row.amount_minor),
-        ),
+        postings=tuple(postings),
         meta=meta,
     )
-    row.commit_entry_id = ledger.post(session, draft, actor=actor).id
+
+
+def _post_commit(session: Session, row: Payout, actor: str) -> None:
+    ledger.ensure_account(session, PENDING, row.currency)
+    row.commit_entry_id = ledger.post(session, _commit_draft(session, row), actor=actor).id
 
 
 def locked_payout(session: Session, payout_id: int) -> Payout:
@@ -790,3 +1073,8 @@ def get_payout(session: Session, payout_id: int) -> Payout:
     if row is None:
         raise NotFound("No such payout.")
     return row
+
+
+def _table(model: type[Any]) -> Table:
+    """A model's table, for Core multi-row inserts (no per-object unit of work)."""
+    return cast(Table, model.__table__)

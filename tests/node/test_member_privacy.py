@@ -19,6 +19,7 @@ from node.audit.models import AuditEntry
 from node.web.api import spec_of
 from tests.node.invoices.test_invoices import issued_invoice_of
 from tests.node.member_helpers import Crew, member_body, state_counts
+from tests.node.payroll.payroll_helpers import contract_of, payslip_of, salary_request_of
 from tests.node.quotes.test_quotes import quote_of
 from tests.node.transfers.transfer_helpers import proposed_transfer_of
 
@@ -26,6 +27,7 @@ from tests.node.transfers.transfer_helpers import proposed_transfer_of
 SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "update_member": {"language": "de"},
     "update_quote": {"valid_until": "2099-12-31"},
+    "update_profile": {"language": "de"},
 }
 
 
@@ -73,6 +75,9 @@ RECORD_MAKERS = {
     "expense_id": _file_expense,
     "quote_id": quote_of,
     "transfer_id": proposed_transfer_of,
+    "contract_id": contract_of,
+    "salary_request_id": salary_request_of,
+    "payslip_id": payslip_of,
 }
 PARAM = re.compile(r"{(\w+):int}")
 

@@ -1,0 +1,970 @@
+"""Payroll profiles, work declarations, salary requests, payslips and their corrections.
+
+The flow (``docs/payroll.md``):
+
+1. a member keeps a **payroll profile** (birth date, language of their payslips, default payroll
+   params: category, tax situation … as the country's params schema names them);
+2. a **work declaration** creates an employment contract for one of the member's activities
+   (kind, basis, dates, work fraction, days or hours, place of work, params overriding the
+   profile's) and produces its pre-hire declaration with the jurisdiction;
+3. a **salary request** names the employer budget to spend for a contract and a period; computed
+   at once or by the period's payroll run (:mod:`node.payroll.run`): the jurisdiction turns the
+   budget into a payslip (gross, contributions, withholding, net) whose employer cost is at most
+   the amount asked and the activity's available budget, and the payout primitive posts it:
+
+   ======  ===================================  =========================================
+   debit   the activity's budget                employer cost
+   credit  ``payouts:pending``                  net pay (paid by the next pain.001 batch)
+   credit  ``payroll:social_contributions``     employee + employer contributions
+   credit  ``payroll:withholding_tax``          income tax withheld
+   ======  ===================================  =========================================
+
+4. a **correction** cancels the payslip's payout (its entry is reversed) and computes the payslip
+   again as a new sequence; both documents are kept.
+
+The jurisdiction's payroll (:class:`plugins.payroll.contract.Payroll`) is passed in by the caller
+(:func:`payroll_of`), so services stay plain functions of a session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from node import audit
+from node.activities.models import Activity, ActivityStatus
+from node.db import locked
+from node.db.types import utcnow
+from node.errors import Conflict, FieldError, NotFound, ValidationProblem
+from node.identity.roles import Principal
+from node.ledger import service as ledger
+from node.ledger.entries import AccountType
+from node.members.identifiers import Vault
+from node.members.models import Member
+from node.money import from_minor, positive_minor, to_minor
+from node.payouts import service as payouts
+from node.payouts.available import available_minor, lock_activity
+from node.payouts.models import Payout, PayoutStatus
+from node.payroll.models import (
+    EmploymentContract,
+    PayrollProfile,
+    Payslip,
+    PayslipStatus,
+    SalaryRequest,
+    SalaryRequestStatus,
+)
+from plugins.payroll.contract import Payroll
+from plugins.payroll.model import (
+    Contract,
+    ContractKind,
+    Employer,
+    PayBasis,
+    PayrollError,
+    PayslipLine,
+    Period,
+    Worker,
+)
+from plugins.payroll.model import Payslip as Computed
+
+if TYPE_CHECKING:
+    from node.runtime import Node
+
+SOCIAL = ledger.AccountSpec(
+    "payroll:social_contributions", "Social contributions to pay", AccountType.LIABILITY
+)
+TAX = ledger.AccountSpec(
+    "payroll:withholding_tax", "Income tax withheld to pay", AccountType.LIABILITY
+)
+WORKING_STATUSES = frozenset({"active", "guest"})
+#: Payout statuses in which a payslip can still be corrected: its payout is cancelled (its entry
+#: reversed) and a new one made. Once batched for the bank, the net pay is on its way.
+CORRECTABLE = frozenset(
+    {PayoutStatus.PENDING_APPROVAL, PayoutStatus.APPROVED, PayoutStatus.CANCELLED}
+)
+
+
+# --- the node's payroll, employer and workers ---------------------------------------------------
+
+
+def payroll_of(node: Node) -> Payroll:
+    """The payroll law of the node's country; 409 when its plugin has none yet."""
+    found = node.jurisdiction.payroll()
+    if found is None:
+        raise Conflict(
+            f"There is no payroll computation for {node.settings['node.country']} yet.",
+        )
+    return found
+
+
+def employer_of(settings: Any) -> Employer:
+    return Employer(
+        name=settings["node.name"],
+        country=settings["node.country"],
+        company_id=settings["node.legal_entity_number"],
+    )
+
+
+def _names(name: str) -> tuple[str, str]:
+    """``(family name, given names)`` of a member's single name field: the last word is taken
+    as the family name."""
+    given, _, family = name.strip().rpartition(" ")
+    return family, given
+
+
+def worker_of(member: Member, profile: PayrollProfile | None, vault: Vault) -> Worker:
+    family, given = _names(member.name)
+    return Worker(
+        member_id=member.id,
+        family_name=family,
+        given_name=given,
+        birth_date=profile.birth_date if profile is not None else None,
+        national_id=vault.open(member.national_id_encrypted) or "",
+    )
+
+
+def jsonable(value: Any) -> Any:
+    """A declaration payload as JSON: dates as ISO text, decimals as strings."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, date | Decimal):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _params_field(error: PayrollError, prefix: str = "params") -> FieldError:
+    """A payroll params error (``param category: …``, ``unknown param x …``) on its field."""
+    message = str(error)
+    name = ""
+    if message.startswith("param "):
+        name = message.removeprefix("param ").split(":", 1)[0].strip()
+    elif message.startswith("unknown param "):
+        name = message.removeprefix("unknown param ").split(" ", 1)[0]
+    field = f"{prefix}.{name}" if name and name != "params" else prefix
+    return FieldError(field, message, "invalid_param")
+
+
+def checked_params(
+    payroll: Payroll, *layers: Mapping[str, Any], field: str = "params"
+) -> dict[str, Any]:
+    """``layers`` merged (later ones override) and checked by the country's schema; 422."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer)
+    try:
+        return payroll.params(merged)
+    except PayrollError as exc:
+        raise ValidationProblem([_params_field(exc, field)]) from None
+
+
+# --- profiles -----------------------------------------------------------------------------------
+
+
+def visible_member(session: Session, principal: Principal, member_id: int) -> Member:
+    member = session.get(Member, member_id) if 1 <= member_id <= 2_147_483_647 else None
+    if member is None or member.erased_at is not None or not principal.may_see_member(member.id):
+        raise NotFound("No such member.")
+    return member
+
+
+def profile_of(session: Session, member_id: int) -> PayrollProfile | None:
+    return session.scalar(select(PayrollProfile).where(PayrollProfile.member_id == member_id))
+
+
+def update_profile(
+    session: Session,
+    payroll: Payroll | None,
+    member: Member,
+    changes: Mapping[str, Any],
+    *,
+    actor: str,
+    request_id: str | None = None,
+) -> PayrollProfile:
+    """Create or change a member's payroll profile (only the fields in ``changes``; ``params``
+    replaced as a whole and checked by the country's schema). 422 for a bad value."""
+    errors: list[FieldError] = []
+    birth_date = changes.get("birth_date")
+    if birth_date is not None and not date(1900, 1, 1) <= birth_date <= utcnow().date():
+        errors.append(FieldError("birth_date", "Not a plausible birth date.", "range"))
+    params = changes.get("params")
+    if params:
+        if payroll is None:
+            raise Conflict("There is no payroll computation for this node's country yet.")
+        try:
+            payroll.params(params)
+        except PayrollError as exc:
+            errors.append(_params_field(exc))
+    if errors:
+        raise ValidationProblem(errors)
+    profile = profile_of(session, member.id)
+    before: dict[str, Any] = {}
+    if profile is None:
+        profile = PayrollProfile(member_id=member.id, params={}, updated_by=actor)
+        session.add(profile)
+    else:
+        before = _profile_fields(profile)
+    for name in ("birth_date", "language", "params"):
+        if name in changes:
+            setattr(profile, name, changes[name] if name != "params" else dict(changes[name] or {}))
+    profile.updated_at, profile.updated_by = utcnow(), actor
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="payroll_profile.update",
+        entity="member",
+        entity_id=member.id,
+        changes=audit.diff(before, _profile_fields(profile), sensitive=("birth_date",)),
+        request_id=request_id,
+    )
+    return profile
+
+
+def _profile_fields(profile: PayrollProfile) -> dict[str, Any]:
+    return {
+        "birth_date": profile.birth_date,
+        "language": profile.language,
+        "params": dict(profile.params or {}),
+    }
+
+
+# --- work declarations and contracts ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkDeclaration:
+    """What a member declares before working: the contract's terms."""
+
+    member_id: int
+    kind: str
+    basis: str
+    start: date
+    place_of_work: str
+    end: date | None = None
+    work_fraction: Decimal = Decimal(1)
+    days: int | None = None
+    hours: Decimal | None = None
+    description: str = ""
+    params: Mapping[str, Any] | None = None
+
+
+_CONTRACT_FIELDS = (
+    ("work_fraction", "work_fraction"),
+    ("daily contract", "days"),
+    ("hourly contract", "hours"),
+    ("start and end", "end"),
+    ("end before", "end"),
+)
+
+
+def _contract_field(error: PayrollError) -> str:
+    message = str(error)
+    return next((field for text, field in _CONTRACT_FIELDS if text in message), "contract")
+
+
+def contract_terms(
+    row: EmploymentContract, *, days: int | None = None, hours: str | None = None
+) -> Contract:
+    """The jurisdiction's view of a contract (``days``/``hours`` worked in a period override
+    the contract's)."""
+    return Contract(
+        kind=ContractKind(row.kind),
+        basis=PayBasis(row.basis),
+        start=row.start_on,
+        end=row.end_on,
+        work_fraction=Decimal(row.work_fraction),
+        days=days if days is not None else row.days,
+        hours=Decimal(hours) if hours is not None else (Decimal(row.hours) if row.hours else None),
+    )
+
+
+def declare_work(
+    session: Session,
+    payroll: Payroll,
+    settings: Any,
+    vault: Vault,
+    activity: Activity,
+    declaration: WorkDeclaration,
+    *,
+    actor: str,
+    request_id: str | None = None,
+) -> EmploymentContract:
+    """Record a member's contract for ``activity`` and its pre-hire declaration.
+
+    422 naming each bad field (the member not in the activity, contract terms the country refuses,
+    params outside its schema, what the pre-hire declaration lacks); 409 for a closed activity.
+    Nothing is written unless everything holds.
+    """
+    errors: list[FieldError] = []
+    member = session.get(Member, declaration.member_id)
+    if declaration.member_id not in {m.member_id for m in activity.members}:
+        errors.append(
+            FieldError("member_id", "The member does not take part in this activity.", "invalid")
+        )
+    elif member is None or member.status not in WORKING_STATUSES:
+        errors.append(FieldError("member_id", "The member is not active.", "not_active"))
+    place = " ".join(declaration.place_of_work.split())
+    if not place:
+        errors.append(FieldError("place_of_work", "Say where the work is done.", "required"))
+    terms: Contract | None = None
+    try:
+        terms = Contract(
+            kind=ContractKind(declaration.kind),
+            basis=PayBasis(declaration.basis),
+            start=declaration.start,
+            end=declaration.end,
+            work_fraction=declaration.work_fraction,
+            days=declaration.days,
+            hours=declaration.hours,
+        )
+    except PayrollError as exc:
+        errors.append(FieldError(_contract_field(exc), str(exc), "invalid_contract"))
+    profile = profile_of(session, declaration.member_id)
+    overrides = dict(declaration.params or {})
+    params: dict[str, Any] = {}
+    try:
+        params = checked_params(payroll, profile.params if profile else {}, overrides)
+    except ValidationProblem as problem:
+        errors += problem.errors
+    if errors:
+        raise ValidationProblem(errors)
+    assert member is not None and terms is not None
+    if activity.status != ActivityStatus.OPEN:
+        raise Conflict("The activity is closed.")
+    try:
+        pre_hire = payroll.pre_hire_declaration(
+            employer_of(settings), worker_of(member, profile, vault), terms, params
+        )
+    except PayrollError as exc:
+        field = "birth_date" if "birth" in str(exc) else "contract"
+        raise ValidationProblem.single(field, str(exc), "pre_hire") from None
+    contract = EmploymentContract(
+        member_id=member.id,
+        activity_id=activity.id,
+        kind=terms.kind.value,
+        basis=terms.basis.value,
+        start_on=declaration.start,
+        end_on=declaration.end,
+        work_fraction=str(declaration.work_fraction),
+        days=declaration.days,
+        hours=str(declaration.hours) if declaration.hours is not None else None,
+        place_of_work=place[:200],
+        description=" ".join(declaration.description.split())[:500],
+        params=jsonable(overrides),
+        pre_hire={
+            "country": pre_hire.country,
+            "name": pre_hire.name,
+            "due_before": pre_hire.due_before.isoformat(),
+            "schema": pre_hire.schema,
+            "payload": jsonable(pre_hire.payload),
+        },
+        declared_by=actor,
+        declared_at=utcnow(),
+    )
+    session.add(contract)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="contract.declare",
+        entity="employment_contract",
+        entity_id=contract.id,
+        changes=audit.diff(
+            {},
+            {
+                "member_id": member.id,
+                "activity_id": activity.id,
+                "kind": contract.kind,
+                "basis": contract.basis,
+                "start": contract.start_on,
+                "end": contract.end_on,
+                "pre_hire": pre_hire.name,
+            },
+        ),
+        request_id=request_id,
+    )
+    return contract
+
+
+def visible_contract(
+    session: Session, principal: Principal, contract_id: int
+) -> EmploymentContract:
+    row = (
+        session.get(EmploymentContract, contract_id) if 1 <= contract_id <= 2_147_483_647 else None
+    )
+    if row is None or not principal.may_see_member(row.member_id):
+        raise NotFound("No such contract.")
+    return row
+
+
+def contracts_of(
+    session: Session, principal: Principal, *, member_id: int | None = None
+) -> list[EmploymentContract]:
+    query = select(EmploymentContract).order_by(EmploymentContract.id)
+    if not principal.is_staff:
+        query = query.where(EmploymentContract.member_id == (principal.member_id or -1))
+    if member_id is not None:
+        query = query.where(EmploymentContract.member_id == member_id)
+    return list(session.scalars(query))
+
+
+# --- salary requests ----------------------------------------------------------------------------
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PayrollError as exc:
+        raise ValidationProblem.single("period", str(exc), "invalid_period") from None
+
+
+def _covers(contract: EmploymentContract, period: Period) -> bool:
+    return contract.start_on <= period.end and (
+        contract.end_on is None or contract.end_on >= period.start
+    )
+
+
+def _request_digest(content: Mapping[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SalaryOptions:
+    """What computing a salary needs besides the records: the payout rules and who acts."""
+
+    actor: str
+    vault: Vault
+    second_approval_above: Decimal
+    request_id: str | None = None
+
+
+def request_salary(
+    session: Session,
+    payroll: Payroll,
+    contract: EmploymentContract,
+    *,
+    period: str,
+    amount: Decimal,
+    idempotency_key: str,
+    options: SalaryOptions,
+    days: int | None = None,
+    hours: Decimal | None = None,
+    defer: bool = False,
+) -> tuple[SalaryRequest, Payslip | None, bool]:
+    """Ask for ``amount`` of the contract's activity budget as salary for ``period``.
+
+    Returns ``(request, payslip, created)``. Unless ``defer``\\ red to the period's payroll run,
+    the payslip is computed and posted at once (:func:`compute`): above the available budget it
+    is 409 and nothing is written. The same key with the same request returns what was made; with
+    another request 409. A contract's period is requested once (409 for a second request: correct
+    the payslip instead).
+    """
+    activity = session.get(Activity, contract.activity_id)
+    assert activity is not None
+    errors: list[FieldError] = []
+    try:
+        minor = positive_minor(amount, activity.currency)
+    except ValidationProblem as problem:
+        errors += problem.errors
+        minor = 0
+    try:
+        pay_period = _period(period)
+    except ValidationProblem as problem:
+        errors += problem.errors
+    else:
+        if not _covers(contract, pay_period):
+            errors.append(
+                FieldError(
+                    "period", f"Contract #{contract.id} does not cover {pay_period}.", "not_covered"
+                )
+            )
+    if days is not None and contract.basis != PayBasis.DAILY:
+        errors.append(FieldError("days", "Only a daily contract counts days.", "not_daily"))
+    if hours is not None and contract.basis != PayBasis.HOURLY:
+        errors.append(FieldError("hours", "Only an hourly contract counts hours.", "not_hourly"))
+    if not idempotency_key.strip():
+        errors.append(FieldError("idempotency_key", "An idempotency key is required.", "required"))
+    if errors:
+        raise ValidationProblem(errors)
+    content = {
+        "contract": contract.id,
+        "period": str(pay_period),
+        "amount": minor,
+        "currency": activity.currency,
+        "days": days,
+        "hours": str(hours) if hours is not None else None,
+    }
+    digest = _request_digest(content)
+    lock_activity(session, activity.id)  # serialise requests of one activity (and its contracts)
+    existing = session.scalar(
+        select(SalaryRequest).where(SalaryRequest.idempotency_key == idempotency_key)
+    )
+    if existing is not None:
+        if existing.request_digest != digest:
+            raise Conflict(
+                "This idempotency key was already used for a different salary request.",
+                idempotency_key=idempotency_key,
+            )
+        return existing, current_payslip(session, existing.id), False
+    taken = session.scalar(
+        select(SalaryRequest.id).where(
+            SalaryRequest.contract_id == contract.id, SalaryRequest.period == str(pay_period)
+        )
+    )
+    if taken is not None:
+        raise Conflict(
+            f"Salary for contract #{contract.id} in {pay_period} was already requested "
+            f"(request #{taken}); correct its payslip instead.",
+            salary_request_id=taken,
+        )
+    request = SalaryRequest(
+        contract_id=contract.id,
+        member_id=contract.member_id,
+        activity_id=activity.id,
+        period=str(pay_period),
+        amount_minor=minor,
+        currency=activity.currency,
+        days=days,
+        hours=str(hours) if hours is not None else None,
+        status=SalaryRequestStatus.REQUESTED.value,
+        idempotency_key=idempotency_key,
+        request_digest=digest,
+        requested_by=options.actor,
+        requested_at=utcnow(),
+    )
+    session.add(request)
+    try:
+        session.flush()
+    except IntegrityError:  # the same key raced in for another activity's contract
+        raise Conflict(
+            "This idempotency key was already used for a different salary request.",
+            idempotency_key=idempotency_key,
+        ) from None
+    audit.record(
+        session,
+        actor=options.actor,
+        action="salary_request.create",
+        entity="salary_request",
+        entity_id=request.id,
+        changes=audit.diff({}, {**content, "amount": str(from_minor(minor, activity.currency))}),
+        request_id=options.request_id,
+    )
+    payslip = None
+    if not defer:
+        payslip, _payout = compute(session, payroll, request, options=options)
+    return request, payslip, True
+
+
+def visible_request(session: Session, principal: Principal, request_id: int) -> SalaryRequest:
+    row = session.get(SalaryRequest, request_id) if 1 <= request_id <= 2_147_483_647 else None
+    if row is None or not principal.may_see_member(row.member_id):
+        raise NotFound("No such salary request.")
+    return row
+
+
+def requests_of(
+    session: Session,
+    principal: Principal,
+    *,
+    period: str | None = None,
+    status: str | None = None,
+) -> list[SalaryRequest]:
+    query = select(SalaryRequest).order_by(SalaryRequest.id)
+    if not principal.is_staff:
+        query = query.where(SalaryRequest.member_id == (principal.member_id or -1))
+    if period is not None:
+        query = query.where(SalaryRequest.period == period)
+    if status is not None:
+        query = query.where(SalaryRequest.status == status)
+    return list(session.scalars(query))
+
+
+# --- computing payslips -------------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    """The records one salary computation reads (loaded one by one, or in bulk by a run)."""
+
+    request: SalaryRequest
+    contract: EmploymentContract
+    member: Member
+    activity: Activity
+    profile: PayrollProfile | None
+
+
+def inputs_of(session: Session, request: SalaryRequest) -> Inputs:
+    contract = session.get(EmploymentContract, request.contract_id)
+    member = session.get(Member, request.member_id)
+    activity = session.get(Activity, request.activity_id)
+    assert contract is not None and member is not None and activity is not None
+    return Inputs(request, contract, member, activity, profile_of(session, member.id))
+
+
+def solve(
+    payroll: Payroll,
+    period: Period,
+    budget: Decimal,
+    params: Mapping[str, Any],
+    terms: Contract,
+) -> Computed:
+    """The payslip whose employer cost is nearest ``budget`` without exceeding it: the
+    jurisdiction's inverse, then the gross one cent (minor unit) lower while it costs more."""
+    unit = Decimal(1).scaleb(-payroll.minor_unit)
+    slip = payroll.gross_for_employer_cost(period, budget, params, terms)
+    while slip.employer_cost > budget:
+        if slip.gross - unit <= 0:
+            raise PayrollError(f"{budget} is too small to pay any salary")
+        slip = payroll.payslip(period, slip.gross - unit, params, terms)
+    return slip
+
+
+def compute(
+    session: Session,
+    payroll: Payroll,
+    request: SalaryRequest,
+    *,
+    options: SalaryOptions,
+    inputs: Inputs | None = None,
+    sequence: int = 1,
+    corrects: Payslip | None = None,
+    reason: str | None = None,
+    batch: payouts.PayoutBatch | None = None,
+) -> tuple[Payslip, Payout]:
+    """Compute the request's payslip and post it through the payout primitive; returns the
+    payslip and its payout.
+
+    The employer cost is at most the amount asked and the activity's available budget (read under
+    the activity's lock): 409 otherwise, or when the activity is closed; 422 when the country
+    cannot compute it (params, contract terms, period outside its law). With ``batch`` (a run's
+    chunk) the payout and this payslip are inserted when the chunk is flushed: the payslip's
+    ``payout_id`` is set by the caller then (:mod:`node.payroll.run`).
+    """
+    found = inputs or inputs_of(session, request)
+    activity = found.activity
+    if batch is None:
+        activity = lock_activity(session, activity.id)
+        available = available_minor(session, activity)
+    else:
+        activity = batch.activity(session, activity.id)
+        available = batch.available(activity.id)
+    if activity.status != ActivityStatus.OPEN:
+        raise Conflict("The activity is closed; it pays nothing out.")
+    currency = activity.currency
+    if request.amount_minor > available:
+        raise Conflict(
+            f"The activity's available budget is {from_minor(max(available, 0), currency)} "
+            f"{currency}; this salary asks for {from_minor(request.amount_minor, currency)} "
+            f"{currency}.",
+            available=str(from_minor(available, currency)),
+            requested=str(from_minor(request.amount_minor, currency)),
+            currency=currency,
+        )
+    period = Period.parse(request.period)
+    params = checked_params(
+        payroll, found.profile.params if found.profile else {}, found.contract.params
+    )
+    try:
+        terms = contract_terms(found.contract, days=request.days, hours=request.hours)
+        slip = solve(payroll, period, from_minor(request.amount_minor, currency), params, terms)
+    except PayrollError as exc:
+        raise ValidationProblem.single("contract", str(exc), "payroll") from None
+    if slip.currency != currency:
+        raise Conflict(f"Salaries are paid in {slip.currency}; the activity is in {currency}.")
+    if slip.net_pay <= 0:
+        raise ValidationProblem.single("amount", "The amount leaves no net pay.", "too_small")
+    social = slip.employee_contributions + slip.employer_contributions
+    row, _created = payouts.payout(
+        session,
+        activity,
+        slip.net_pay,
+        "salary",
+        f"salary:{request.id}:{sequence}",
+        creditor=payouts.Creditor(member_id=request.member_id),
+        actor=options.actor,
+        vault=options.vault,
+        second_approval_above=options.second_approval_above,
+        description=f"Salary {period}",
+        charges=(
+            payouts.Charge(SOCIAL, social),
+            payouts.Charge(TAX, slip.income_tax_withheld),
+        ),
+        batch=batch,
+        request_id=options.request_id,
+    )
+    language = (found.profile.language if found.profile else None) or found.member.language
+    payslip = Payslip(
+        request_id=request.id,
+        contract_id=request.contract_id,
+        member_id=request.member_id,
+        activity_id=activity.id,
+        period=request.period,
+        sequence=sequence,
+        status=PayslipStatus.CURRENT.value,
+        currency=currency,
+        gross_minor=to_minor(slip.gross, currency),
+        employee_contributions_minor=to_minor(slip.employee_contributions, currency),
+        employer_contributions_minor=to_minor(slip.employer_contributions, currency),
+        income_tax_minor=to_minor(slip.income_tax_withheld, currency),
+        net_pay_minor=to_minor(slip.net_pay, currency),
+        employer_cost_minor=to_minor(slip.employer_cost, currency),
+        language=language,
+        data=slip.as_dict(),
+        corrects_id=corrects.id if corrects is not None else None,
+        reason=reason,
+        created_by=options.actor,
+        created_at=utcnow(),
+    )
+    request.status, request.problem = SalaryRequestStatus.COMPUTED.value, None
+    if batch is None:
+        payslip.payout_id = row.id
+        session.add(payslip)
+        session.flush()
+        audit.record(
+            session,
+            actor=options.actor,
+            action="payslip.compute",
+            entity="payslip",
+            entity_id=payslip.id,
+            changes=payslip_changes(payslip),
+            request_id=options.request_id,
+        )
+    return payslip, row
+
+
+def payslip_changes(payslip: Payslip) -> dict[str, Any]:
+    def money(minor: int) -> str:
+        return str(from_minor(minor, payslip.currency))
+
+    return audit.diff(
+        {},
+        {
+            "request_id": payslip.request_id,
+            "period": payslip.period,
+            "sequence": payslip.sequence,
+            "gross": money(payslip.gross_minor),
+            "net_pay": money(payslip.net_pay_minor),
+            "employer_cost": money(payslip.employer_cost_minor),
+            "payout_id": payslip.payout_id,
+            "corrects_id": payslip.corrects_id,
+        },
+    )
+
+
+def current_payslip(session: Session, request_id: int) -> Payslip | None:
+    return session.scalar(
+        select(Payslip).where(
+            Payslip.request_id == request_id, Payslip.status == PayslipStatus.CURRENT
+        )
+    )
+
+
+def visible_payslip(session: Session, principal: Principal, payslip_id: int) -> Payslip:
+    row = session.get(Payslip, payslip_id) if 1 <= payslip_id <= 2_147_483_647 else None
+    if row is None or not principal.may_see_member(row.member_id):
+        raise NotFound("No such payslip.")
+    return row
+
+
+def payslips_of(
+    session: Session,
+    principal: Principal,
+    *,
+    period: str | None = None,
+    member_id: int | None = None,
+) -> list[Payslip]:
+    query = select(Payslip).order_by(Payslip.id)
+    if not principal.is_staff:
+        query = query.where(Payslip.member_id == (principal.member_id or -1))
+    if period is not None:
+        query = query.where(Payslip.period == period)
+    if member_id is not None:
+        query = query.where(Payslip.member_id == member_id)
+    return list(session.scalars(query))
+
+
+def computed_of(payslip: Payslip) -> Computed:
+    """The jurisdiction's payslip back from its stored JSON (:meth:`Computed.as_dict`)."""
+    data = payslip.data
+    return Computed(
+        country=data["country"],
+        period=Period.parse(data["period"]),
+        currency=data["currency"],
+        gross=Decimal(data["gross"]),
+        lines=tuple(
+            PayslipLine(
+                code=line["code"],
+                label=line["label"],
+                base=Decimal(line["base"]),
+                employee_rate=_decimal(line.get("employee_rate")),
+                employee_amount=Decimal(line["employee_amount"]),
+                employer_rate=_decimal(line.get("employer_rate")),
+                employer_amount=Decimal(line["employer_amount"]),
+                sources=tuple(line.get("sources", ())),
+            )
+            for line in data["lines"]
+        ),
+        income_tax_withheld=Decimal(data["income_tax_withheld"]),
+        params=dict(data.get("params", {})),
+        extra=dict(data.get("extra", {})),
+    )
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+# --- corrections --------------------------------------------------------------------------------
+
+
+def correct(
+    session: Session,
+    payroll: Payroll,
+    payslip_id: int,
+    *,
+    options: SalaryOptions,
+    reason: str,
+    amount: Decimal | None = None,
+    days: int | None = None,
+    hours: Decimal | None = None,
+) -> Payslip:
+    """Replace a payslip: its payout is cancelled (the commit entry reversed, so the budget and the
+    liabilities get their amounts back) and the request is computed again — with the current
+    profile and contract, and ``amount``/``days``/``hours`` when given — as the next sequence.
+    Both payslips stay; the old one is ``corrected``.
+
+    409 once the payout is batched for the bank (the net pay is on its way: correct it in a later
+    period), or when the payslip was already corrected.
+    """
+    text = " ".join(reason.split())
+    if not text:
+        raise ValidationProblem.single("reason", "Say why the payslip is corrected.", "required")
+    old = locked(session, Payslip, payslip_id, "No such payslip.")
+    if old.status != PayslipStatus.CURRENT:
+        newer = session.scalar(select(Payslip.id).where(Payslip.corrects_id == old.id))
+        raise Conflict(f"Payslip #{old.id} was already corrected by payslip #{newer}.")
+    request = locked(session, SalaryRequest, old.request_id, "No such salary request.")
+    contract = session.get(EmploymentContract, request.contract_id)
+    assert contract is not None
+    errors: list[FieldError] = []
+    if days is not None and contract.basis != PayBasis.DAILY:
+        errors.append(FieldError("days", "Only a daily contract counts days.", "not_daily"))
+    if hours is not None and contract.basis != PayBasis.HOURLY:
+        errors.append(FieldError("hours", "Only an hourly contract counts hours.", "not_hourly"))
+    if amount is not None:
+        try:
+            request.amount_minor = positive_minor(amount, request.currency)
+        except ValidationProblem as problem:
+            errors += problem.errors
+    if errors:
+        raise ValidationProblem(errors)
+    paid_by = session.get(Payout, old.payout_id)
+    assert paid_by is not None
+    if paid_by.status not in CORRECTABLE:
+        raise Conflict(
+            f"The salary of payslip #{old.id} is {paid_by.status} for payment (payout "
+            f"#{paid_by.id}); a paid salary is corrected in a later period.",
+            payout_id=paid_by.id,
+        )
+    if paid_by.status != PayoutStatus.CANCELLED:
+        payouts.cancel(session, paid_by.id, actor=options.actor, request_id=options.request_id)
+    if days is not None:
+        request.days = days
+    if hours is not None:
+        request.hours = str(hours)
+    old.status = PayslipStatus.CORRECTED.value
+    session.flush()
+    new, _payout = compute(
+        session,
+        payroll,
+        request,
+        options=options,
+        sequence=old.sequence + 1,
+        corrects=old,
+        reason=text[:500],
+    )
+    audit.record(
+        session,
+        actor=options.actor,
+        action="payslip.correct",
+        entity="payslip",
+        entity_id=old.id,
+        changes={
+            "status": [PayslipStatus.CURRENT.value, PayslipStatus.CORRECTED.value],
+            "corrected_by": [None, new.id],
+            "reason": [None, text[:500]],
+        },
+        request_id=options.request_id,
+    )
+    return new
+
+
+# --- periodic declarations ----------------------------------------------------------------------
+
+
+def periodic_declaration(
+    session: Session, payroll: Payroll, settings: Any, vault: Vault, period: str
+) -> dict[str, Any]:
+    """The country's periodic declaration of ``period`` over its current payslips, as JSON."""
+    pay_period = _period(period)
+    slips = list(
+        session.scalars(
+            select(Payslip)
+            .where(Payslip.period == str(pay_period), Payslip.status == PayslipStatus.CURRENT)
+            .order_by(Payslip.member_id, Payslip.id)
+        )
+    )
+    member_ids = sorted({slip.member_id for slip in slips})
+    members: dict[int, Member] = {}
+    profiles: dict[int, PayrollProfile] = {}
+    for start in range(0, len(member_ids), 500):
+        chunk = member_ids[start : start + 500]
+        members.update(
+            (m.id, m) for m in session.scalars(select(Member).where(Member.id.in_(chunk)))
+        )
+        profiles.update(
+            (p.member_id, p)
+            for p in session.scalars(
+                select(PayrollProfile).where(PayrollProfile.member_id.in_(chunk))
+            )
+        )
+    workers = {i: worker_of(members[i], profiles.get(i), vault) for i in member_ids}
+    try:
+        declaration = payroll.periodic_declaration(
+            employer_of(settings),
+            pay_period,
+            [(workers[slip.member_id], computed_of(slip)) for slip in slips],
+        )
+    except PayrollError as exc:
+        raise Conflict(str(exc)) from None
+    return {
+        "country": declaration.country,
+        "name": declaration.name,
+        "period": declaration.period,
+        "schema": declaration.schema,
+        "payslips": len(slips),
+        "payload": jsonable(declaration.payload),
+    }
+
+
+def count_in_period(session: Session, period: str) -> dict[str, int]:
+    """Salary requests of ``period`` by status."""
+    rows = session.execute(
+        select(SalaryRequest.status, func.count())
+        .where(SalaryRequest.period == period)
+        .group_by(SalaryRequest.status)
+    )
+    return {status: int(count) for status, count in rows}
