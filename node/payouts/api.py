@@ -70,6 +70,10 @@ def present(row: Payout, keys: Vault) -> dict[str, Any]:
         "batch_id": row.batch_id,
         "paid_on": row.paid_on,
         "client_payment_id": row.client_payment_id,  # set on the refund of an over-payment
+        # A salary takes its employer cost from the budget: the net pay above plus the charges
+        # (contributions, withholding) credited to their liability accounts.
+        "budget_charge": from_minor(row.charged_minor, row.currency),
+        "charges": row.charges,
     }
 
 
