@@ -23,6 +23,7 @@ from node.members import checks, iban_changes
 from node.members.identifiers import Vault
 from node.members.models import Member, MemberStatus
 from node.members.service import AUDIT_MASKED, present, snapshot
+from node.payroll.privacy import erase_payroll_profile, export_payroll
 from node.shares.service import holdings, present_holdings, transactions
 from node.shares.terms import Terms
 
@@ -48,7 +49,8 @@ def export_member(
     actor: str,
     request_id: str | None = None,
 ) -> dict[str, Any]:
-    """Everything about the member: profile (identifiers in clear), shares, audit entries.
+    """Everything about the member: profile (identifiers in clear), shares, payroll (profile,
+    contracts, payslips), audit entries.
 
     The export is itself audited: handing out personal data is processing that must be traceable.
     """
@@ -57,6 +59,7 @@ def export_member(
         "exported_at": utcnow(),
         "member": present(member, vault, full=True),
         "shares": present_holdings(session, terms, member.id),
+        "payroll": export_payroll(session, member.id, member.language),
         "audit": [
             {
                 "at": e.at,
@@ -91,15 +94,17 @@ def erase_member(
     """Pseudonymise a member who asked to be forgotten; refused (409) while they hold shares.
 
     Removed: name (becomes ``Erased member #id``), email (a unique placeholder), national id,
-    IBAN, home node URL and the login (deactivated, its email and name replaced, its sessions
-    revoked). The status becomes ``left``.
+    IBAN, home node URL, the payroll profile's personal values, and the login (deactivated, its
+    email and name replaced, its sessions revoked). The status becomes ``left``.
 
     Kept, because the law requires it (GDPR art. 17(3)(b): data needed to meet a legal
     obligation): the share movements with their classes, counts, nominal values and dates, since
     co-operative law makes the co-op keep its register of members and shares, and accounting law
     keeps the records behind the books (capital is equity) for seven to ten years depending on the
     country. The pseudonymous record stays as their anchor with what the register needs to be
-    read (country, language, kind, status, joining and leaving dates).
+    read (country, language, kind, status, joining and leaving dates); and payroll records
+    (contracts, pre-hire declarations, payslips), which labour law makes the employer keep
+    (:mod:`node.payroll.privacy`).
 
     Shares must be redeemed first: the co-op still owes their value, which needs a payee.
     """
@@ -119,6 +124,7 @@ def erase_member(
     member.status = MemberStatus.LEFT
     member.erased_at = now
     iban_changes.erase(session, member.id, actor=actor, now=now)
+    erase_payroll_profile(session, member.id)
     session.flush()
     audit.record(
         session,
