@@ -1,4 +1,9 @@
-"""Entry point of ``coopnode``: builds the sub-commands from the node's modules and plugins."""
+"""Entry point of ``coopnode``: builds the sub-commands from the node's modules and plugins.
+
+Only the module of the built-in command that runs is imported: the parser lists the others
+from :data:`BUILTIN_COMMANDS` (name, help, module), so ``coopnode payslip`` does not import
+what the other commands need (the web application, SEPA and XML schemas, migrations …).
+"""
 
 from __future__ import annotations
 
@@ -21,28 +26,68 @@ from node.errors import ConfigError, PluginError, Problem
 from node.extensions import Command
 from node.pluginhost import load_plugins
 
-# Each module exposes ``COMMANDS: list[Command]``.
-COMMAND_MODULES = (
-    "node.cli.setup",
-    "node.cli.admin",
-    "node.cli.plugins",
-    "node.cli.members",
-    "node.cli.backup",
-    "node.cli.ledger",
-    "node.cli.invoices",
-    "node.cli.guarantee",
-    "node.cli.bank",
-    "node.cli.payroll",
-    "node.cli.payslip",
-    "node.cli.newcountry",
+# The built-in commands: (name, help, module); each module exposes ``COMMANDS: list[Command]``
+# with the same names and helps (builtin_commands checks it, and a test calls it).
+BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("init", "Write a commented starter configuration with fresh secrets.", "node.cli.setup"),
+    ("migrate", "Bring the database schema up to date.", "node.cli.setup"),
+    ("serve", "Serve the node over HTTP.", "node.cli.setup"),
+    (
+        "create-admin",
+        "Create an admin login (password and TOTP enrolment shown once).",
+        "node.cli.admin",
+    ),
+    ("plugins", "List loaded plugins, versions and hooks.", "node.cli.plugins"),
+    ("members", "Work on the member register (import from CSV).", "node.cli.members"),
+    (
+        "backup",
+        "Back up the database and the configuration file (secrets included) into a new folder.",
+        "node.cli.backup",
+    ),
+    (
+        "restore",
+        "Restore a backup made by `coopnode backup` (checks it first; see --force).",
+        "node.cli.backup",
+    ),
+    ("ledger", "Verify and report on the ledger.", "node.cli.ledger"),
+    ("invoices", "Overdue invoices and their reminders.", "node.cli.invoices"),
+    ("guarantee", "Report on the salary guarantee fund.", "node.cli.guarantee"),
+    ("bank", "Exchange files with the bank (CAMT.053, pain.001).", "node.cli.bank"),
+    ("activities", "Activity statements.", "node.cli.bank"),
+    ("payroll", "Payroll runs, corrections and declarations.", "node.cli.payroll"),
+    (
+        "payslip",
+        "Compute payslips from a country's payroll law (one, or a batch of JSON lines).",
+        "node.cli.payslip",
+    ),
+    (
+        "new-country",
+        "Start a country plugin (facts, payroll skeleton, conformance tests) as its own package.",
+        "node.cli.newcountry",
+    ),
 )
+COMMAND_MODULES = tuple(dict.fromkeys(module for _, _, module in BUILTIN_COMMANDS))
 
 
 def builtin_commands() -> list[Command]:
+    """Every built-in command, importing every module; refuses a :data:`BUILTIN_COMMANDS` that
+    does not list exactly their names and helps, in order."""
     commands: list[Command] = []
     for module in COMMAND_MODULES:
         commands.extend(import_module(module).COMMANDS)
+    listed = [(name, help) for name, help, _ in BUILTIN_COMMANDS]
+    if [(c.name, c.help) for c in commands] != listed:
+        raise RuntimeError("node.cli.main.BUILTIN_COMMANDS differs from the modules' COMMANDS")
     return commands
+
+
+def builtin_command(name: str) -> Command:
+    """The built-in command ``name``, importing only its module."""
+    module = next(module for command, _, module in BUILTIN_COMMANDS if command == name)
+    for command in import_module(module).COMMANDS:
+        if command.name == name:
+            return command
+    raise RuntimeError(f"{module} has no command {name!r} (see BUILTIN_COMMANDS)")
 
 
 def plugin_commands(taken: set[str]) -> list[Command]:
@@ -71,23 +116,45 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser(commands: list[Command]) -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[Command | tuple[str, str]]) -> argparse.ArgumentParser:
+    """The parser of ``commands``, in order; a ``(name, help)`` pair is a command that does not
+    run: listed by ``coopnode --help``, its arguments are not configured."""
     parser = _Parser(prog="coopnode", description="Run a co-operative's node.")
     parser.add_argument("--version", action="version", version=f"coopnode {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for command in commands:
+        if isinstance(command, tuple):
+            name, help = command
+            sub.add_parser(name, help=help, description=help)
+            continue
         command_parser = sub.add_parser(command.name, help=command.help, description=command.help)
         command.configure(command_parser)
         command_parser.set_defaults(run=command.run)
     return parser
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The sub-command in ``argv``: its first positional argument (``coopnode`` itself only
+    has ``--help`` and ``--version``, which take no value)."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            return argv[index + 1] if index + 1 < len(argv) else None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        commands = builtin_commands()
-        commands += plugin_commands({c.name for c in commands})
-        args = build_parser(commands).parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        running = _command_word(words)
+        commands: list[Command | tuple[str, str]] = [
+            builtin_command(name) if name == running else (name, help)
+            for name, help, _ in BUILTIN_COMMANDS
+        ]
+        commands += plugin_commands({name for name, _, _ in BUILTIN_COMMANDS})
+        args = build_parser(commands).parse_args(words)
         return int(args.run(args))
     except ConfigError as exc:
         warn(str(exc))

@@ -18,6 +18,7 @@ country, a period outside the country's law or bad params (single payslip).
 from __future__ import annotations
 
 import argparse
+import codecs
 import gc
 import json
 import multiprocessing
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 FIELDS = {"id", "country", "period", "gross", "employer_cost", "params"}
 CHUNK = 500  # batch lines per task of a worker process
+WRITE_SIZE = 1 << 16  # bytes of output written at a time
 # Built once: json.loads / json.dumps with options build a new decoder / encoder per call.
 _DECODE = json.JSONDecoder(parse_float=Decimal).decode  # exact amounts, never floats
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -122,10 +124,14 @@ class Calculator:
         return payroll.gross_for_employer_cost(when, cost, params)
 
 
+_UNITS = {2: Decimal("0.01"), 0: Decimal(1)}  # the smallest amount of a currency's minor unit
+_AMOUNT_TYPES = (Decimal, int, str)
+
+
 def _amount(name: str, value: Any, payroll: Payroll) -> Decimal:
     """A non-negative amount with no more decimals than the currency has, as a Decimal with
     exactly that many (so results read ``2500.00``)."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+    if isinstance(value, bool) or not isinstance(value, _AMOUNT_TYPES):
         raise PayrollError(f'{name} must be an amount such as "2500.00", not {value!r}')
     try:
         amount = Decimal(value)
@@ -133,7 +139,7 @@ def _amount(name: str, value: Any, payroll: Payroll) -> Decimal:
         raise PayrollError(f'{name} must be an amount such as "2500.00", not {value!r}') from None
     if not amount.is_finite() or amount < 0:
         raise PayrollError(f"{name} must be a positive amount, not {value}")
-    unit = Decimal(1).scaleb(-payroll.minor_unit)
+    unit = _UNITS.get(payroll.minor_unit) or Decimal(1).scaleb(-payroll.minor_unit)
     rounded = amount.quantize(unit)
     if rounded != amount:
         raise PayrollError(
@@ -286,8 +292,8 @@ def _one_line(exc: BaseException) -> str:
 _calculator: Calculator | None = None  # a worker process's, inherited or built once
 
 
-def process_line(calculator: Calculator, line: str) -> tuple[str, bool]:
-    """One batch line → one output line (without newline) and whether it failed."""
+def process_line(calculator: Calculator, line: str) -> tuple[bytes, bool]:
+    """One batch line → one output line (UTF-8, with its newline) and whether it failed."""
     ident: Any = None
     try:
         case = _DECODE(line)
@@ -296,9 +302,8 @@ def process_line(calculator: Calculator, line: str) -> tuple[str, bool]:
         ident = case.get("id")
         if isinstance(ident, Decimal):  # a fractional number: JSON cannot write Decimal back
             ident = str(ident)
-        unknown = case.keys() - FIELDS
-        if unknown:
-            raise PayrollError(f"unknown field {sorted(unknown)[0]!r}")
+        if not FIELDS.issuperset(case):
+            raise PayrollError(f"unknown field {sorted(case.keys() - FIELDS)[0]!r}")
         gross, cost = case.get("gross"), case.get("employer_cost")
         if (gross is None) == (cost is None):
             raise PayrollError("give exactly one of gross and employer_cost")
@@ -308,7 +313,7 @@ def process_line(calculator: Calculator, line: str) -> tuple[str, bool]:
         slip = calculator.payslip(
             case.get("country"), case.get("period"), _params_text(params), gross, cost
         )
-        text = payslip_json(slip, ident)
+        text = _render(slip, ident, "\n", True).encode("latin-1")
     except json.JSONDecodeError as exc:
         return _error(None, f"not a JSON line: {exc}"), True
     except PayrollError as exc:
@@ -318,64 +323,186 @@ def process_line(calculator: Calculator, line: str) -> tuple[str, bool]:
     return text, False
 
 
-def _error(ident: Any, message: str) -> str:
-    return _ENCODE({"id": ident, "error": message})
+def _error(ident: Any, message: str) -> bytes:
+    return (_ENCODE({"id": ident, "error": message}) + "\n").encode("utf-8")
 
 
 # -- writing results: Payslip.as_dict as compact JSON, without building the dictionaries -------
+#
+# A batch writes UTF-8. Most of a payslip's text never changes (keys, codes, labels, sources),
+# and its labels ("Sécurité sociale – …") make Python hold it two bytes a character, which the
+# UTF-8 encoder then walks: so the batch builds the text from fragments held already encoded,
+# each byte as one character (UTF-8 decoded as Latin-1: "transcoded"), and the result encodes
+# as Latin-1, a plain copy, into exactly the UTF-8 bytes.
 
 _text = json.encoder.encode_basestring  # a JSON string literal (C), as the encoder writes it
-_texts: dict[str, str] = {}  # codes and labels, written once
-_lists: dict[tuple[str, ...], str] = {}  # line sources
+
+
+def _utf8(text: str) -> str:
+    """``text`` transcoded: its UTF-8 bytes, each as one character."""
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+# What a line writes around its three amounts, as text then transcoded (then its rates, code,
+# label and sources), by the identity of its rates and sources: the entries hold them, so that
+# no other object takes their id meanwhile. Lines of a country's profile share these objects:
+# most find theirs at the first look, by their sources alone.
+_LineText = tuple[tuple[str, str, str, str], tuple[str, str, str, str], Any, Any, str, str, Any]
+_line_texts: dict[tuple[object, ...], _LineText] = {}
+_line_texts_by_sources: dict[int, _LineText] = {}
+
+
+def _line_text(line: PayslipLine) -> _LineText | None:
+    """A line's text around its amounts; None unless its code, label and sources are text."""
+    code, label, sources = line.code, line.label, line.sources
+    if not (type(code) is str and type(label) is str and type(sources) is tuple):
+        return None
+    employee_rate, employer_rate = line.employee_rate, line.employer_rate
+    key = (code, label, id(employee_rate), id(employer_rate), id(sources))
+    found = _line_texts.get(key)
+    if found is None:
+        if not all(type(source) is str for source in sources):
+            return None
+        text = (
+            f'"code":{_text(code)},"label":{_text(label)},"base":"',
+            f'","employee_rate":{_ENCODE(_rate_text(employee_rate))},"employee_amount":"',
+            f'","employer_rate":{_ENCODE(_rate_text(employer_rate))},"employer_amount":"',
+            f'","sources":{_ENCODE(list(sources))}}}',
+        )
+        transcoded = (_utf8(text[0]), _utf8(text[1]), _utf8(text[2]), _utf8(text[3]))
+        found = (text, transcoded, employee_rate, employer_rate, code, label, sources)
+        if len(_line_texts) >= 10_000:  # rates made for each payslip: keep memory bounded
+            _line_texts.clear()
+            _line_texts_by_sources.clear()
+        _line_texts[key] = found
+    _line_texts_by_sources.setdefault(id(sources), found)
+    return found
+
+
+def _rate_text(rate: Decimal | None) -> str | None:
+    return None if rate is None else str(rate)
+
+
+_PLAIN = (bool, int, str)  # params written as they are; others as text (as_dict)
+_IMMUTABLE = frozenset({bool, int, str, Decimal, type(None)})
+# Params as JSON, text then transcoded, by the identity of their names and values (which the
+# entry holds): payslips of the same profile share them.
+_params_texts: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, str, object, object]] = {}
+
+
+def _params_json(params: Mapping[str, Any], utf8: bool) -> str:
+    names, values = tuple(params), tuple(params.values())
+    key = None
+    if type(params) is dict and _IMMUTABLE.issuperset(map(type, values)):
+        key = (tuple(map(id, names)), tuple(map(id, values)))
+        found = _params_texts.get(key)
+        if found is not None:
+            return found[1] if utf8 else found[0]
+    text = _ENCODE({k: v if isinstance(v, _PLAIN) else str(v) for k, v in params.items()})
+    if key is not None:
+        if len(_params_texts) >= 1000:
+            _params_texts.clear()
+        _params_texts[key] = (text, _utf8(text), names, values)
+    return _utf8(text) if utf8 else text
+
+
+def _extra_json(extra: Mapping[str, str]) -> str:
+    try:  # text names and values, as the encoder writes them (a str subclass too)
+        return "{" + ",".join([f"{_text(k)}:{_text(v)}" for k, v in extra.items()]) + "}"
+    except TypeError:  # anything else: the encoder's way
+        return _ENCODE(dict(extra))
+
+
+_period: tuple[Any, str] = (None, "")  # the last period written and its text
 
 
 def payslip_json(slip: Payslip, ident: Any) -> str:
     """``{"id": ident, **slip.as_dict()}`` as compact JSON: the same text the encoder writes
-    (a test holds them equal), about twice as fast. Subclasses go through ``as_dict``."""
-    lines = slip.lines
-    if type(slip) is not Payslip or any(type(line) is not PayslipLine for line in lines):
-        return _ENCODE({"id": ident, **slip.as_dict()})
-    employee = sum((line.employee_amount for line in lines), ZERO)
-    employer = sum((line.employer_amount for line in lines), ZERO)
+    (a test holds them equal), several times faster. Subclasses, and lines whose code, label
+    or sources are not text, go through ``as_dict``."""
+    return _render(slip, ident, "", False)
+
+
+def _render(slip: Payslip, ident: Any, end: str, utf8: bool) -> str:
+    """:func:`payslip_json` then ``end``, transcoded if ``utf8`` (see above)."""
+    if type(slip) is not Payslip:
+        return _as_dict(slip, ident, end, utf8)
+    out = [""]  # the payslip's fields, once the lines are written
+    employee = employer = ZERO  # the totals, as Payslip sums them (adding ZERO changes nothing)
+    base: Any = None
+    base_text = ""
+    by_sources = _line_texts_by_sources
+    separator = "{"
+    form = 1 if utf8 else 0
+    for line in slip.lines:
+        if type(line) is not PayslipLine:
+            return _as_dict(slip, ident, end, utf8)
+        found = by_sources.get(id(line.sources))
+        if (
+            found is None
+            or found[2] is not line.employee_rate
+            or found[3] is not line.employer_rate
+            or found[4] != line.code
+            or found[5] != line.label
+        ):
+            try:
+                found = _line_text(line)
+            except TypeError:  # a code or label that is no key: the encoder writes it
+                found = None
+            if found is None:
+                return _as_dict(slip, ident, end, utf8)
+        text = found[form]
+        if line.base is not base:  # lines often share their base
+            base = line.base
+            base_text = str(base)
+        employee_amount = line.employee_amount
+        if employee_amount is ZERO:
+            employee_text = "0"
+        else:
+            employee += employee_amount
+            employee_text = str(employee_amount)
+        employer_amount = line.employer_amount
+        if employer_amount is ZERO:
+            employer_text = "0"
+        else:
+            employer += employer_amount
+            employer_text = str(employer_amount)
+        out.append(
+            f"{separator}{text[0]}{base_text}{text[1]}{employee_text}"
+            f"{text[2]}{employer_text}{text[3]}"
+        )
+        separator = ",{"
     net = slip.gross - employee
-    params = {k: v if isinstance(v, bool | int | str) else str(v) for k, v in slip.params.items()}
-    out = [
-        f'{{"id":{_ENCODE(ident)},"country":{_text(slip.country)},"period":"{slip.period}",'
+    global _period
+    period, period_text = _period
+    if slip.period is not period:
+        period, period_text = _period = (slip.period, str(slip.period))
+    head = (
+        f'{{"id":{_text(ident) if type(ident) is str else _ENCODE(ident)},'
+        f'"country":{_text(slip.country)},"period":"{period_text}",'
         f'"currency":{_text(slip.currency)},"gross":"{slip.gross!s}",'
         f'"employee_contributions":"{employee!s}","employer_contributions":"{employer!s}",'
         f'"income_tax_withheld":"{slip.income_tax_withheld!s}","net_before_tax":"{net!s}",'
         f'"net_pay":"{net - slip.income_tax_withheld!s}",'
-        f'"employer_cost":"{slip.gross + employer!s}","params":{_ENCODE(params)},'
-        f'"extra":{_ENCODE(dict(slip.extra))},"lines":['
-    ]
-    for index, line in enumerate(lines):
-        code, label, sources = _texts.get(line.code), _texts.get(line.label), None
-        if code is None:
-            code = _texts[line.code] = _text(line.code)
-        if label is None:
-            label = _texts[line.label] = _text(line.label)
-        try:
-            sources = _lists.get(line.sources)
-            if sources is None:
-                sources = _lists[line.sources] = _ENCODE(list(line.sources))
-        except TypeError:  # not a tuple of text: let the encoder say what it makes of it
-            sources = _ENCODE(list(line.sources))
-        employee_rate = "null" if line.employee_rate is None else f'"{line.employee_rate!s}"'
-        employer_rate = "null" if line.employer_rate is None else f'"{line.employer_rate!s}"'
-        out.append(
-            f'{"," if index else ""}{{"code":{code},"label":{label},"base":"{line.base!s}",'
-            f'"employee_rate":{employee_rate},"employee_amount":"{line.employee_amount!s}",'
-            f'"employer_rate":{employer_rate},"employer_amount":"{line.employer_amount!s}",'
-            f'"sources":{sources}}}'
-        )
-    out.append("]}")
+        f'"employer_cost":"{slip.gross + employer!s}","params":'
+    )
+    extra = _extra_json(slip.extra)
+    if utf8:
+        head, extra = _utf8(head), _utf8(extra)
+    out[0] = f'{head}{_params_json(slip.params, utf8)},"extra":{extra},"lines":['
+    out.append("]}" + end)
     return "".join(out)
 
 
-def process_chunk(lines: list[str]) -> tuple[str, int]:
-    """Lines → their output (newline-terminated) and the count of failures."""
+def _as_dict(slip: Payslip, ident: Any, end: str, utf8: bool) -> str:
+    text = _ENCODE({"id": ident, **slip.as_dict()}) + end
+    return _utf8(text) if utf8 else text
+
+
+def process_chunk(lines: list[str]) -> tuple[bytes, int]:
+    """Lines → their output (UTF-8, newline-terminated) and the count of failures."""
     calculator = _calculator or _worker_calculator()
-    out: list[str] = []
+    out: list[bytes] = []
     failed = 0
     for line in lines:
         if not line.strip():
@@ -383,8 +510,7 @@ def process_chunk(lines: list[str]) -> tuple[str, int]:
         text, bad = process_line(calculator, line)
         out.append(text)
         failed += bad
-    out.append("")
-    return "\n".join(out) if len(out) > 1 else "", failed
+    return b"".join(out), failed
 
 
 def _worker_calculator() -> Calculator:
@@ -400,25 +526,35 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def run_batch(
-    calculator: Calculator, lines: Iterable[str], write: Callable[[str], Any], jobs: int = 1
+    calculator: Calculator, lines: Iterable[str], write: Callable[[bytes], Any], jobs: int = 1
 ) -> int:
-    """Write the output of every line; return how many failed. With ``jobs`` > 1, chunks of
-    lines go to worker processes (forked where possible, so they share the loaded plugins)
-    and come back in input order."""
+    """Write the output of every line (UTF-8, some 64 kB at a time); return how many failed. With ``jobs`` > 1, chunks of lines go to worker processes (forked where
+    possible, so they share the loaded plugins) and come back in input order."""
     global _calculator
     _calculator = calculator
     failed = 0
-    if jobs <= 1:
-        for line in lines:
-            if line.strip():
-                text, bad = process_line(calculator, line)
-                write(text + "\n")
-                failed += bad
-        return failed
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    gc.freeze()  # forked workers then neither scan nor copy the loaded plugins' objects
+    # The collector leaves what is loaded so far (modules, plugins, laws) alone during the
+    # batch, and forked workers neither scan nor copy it.
+    gc.freeze()
     try:
+        if jobs <= 1:
+            pending: list[bytes] = []
+            size = 0
+            for line in lines:
+                if line.strip():
+                    text, bad = process_line(calculator, line)
+                    pending.append(text)
+                    size += len(text)
+                    failed += bad
+                    if size >= WRITE_SIZE:
+                        write(b"".join(pending))
+                        pending.clear()
+                        size = 0
+            if pending:
+                write(b"".join(pending))
+            return failed
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
         with context.Pool(jobs) as pool:
             for chunk_text, chunk_failed in pool.imap(process_chunk, _chunks(lines, CHUNK)):
                 write(chunk_text)
@@ -445,15 +581,32 @@ def _run_batch(args: argparse.Namespace) -> int:
                 source = sys.stdin
             else:
                 source = stack.enter_context(open(args.batch, encoding="utf-8"))
-            target: IO[str] = sys.stdout
-            if args.output is not None:
-                target = stack.enter_context(args.output.open("w", encoding="utf-8"))
+            write = _writer(stack, args.output)
         except OSError as exc:
             fail(f"payslip: {exc.strerror}: {exc.filename}", EXIT_USAGE)
         calculator = Calculator(installed_jurisdictions())
-        failed = run_batch(calculator, source, target.write, jobs)
-        target.flush()
+        failed = run_batch(calculator, source, write, jobs)
+        if args.output is None:
+            sys.stdout.flush()
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _writer(stack: ExitStack, output: Path | None) -> Callable[[bytes], Any]:
+    """Where UTF-8 output goes: the file, else standard output — as bytes where lines end
+    with ``\n`` anyway (not on Windows) and standard output is UTF-8, else as text."""
+    binary = os.linesep == "\n"
+    if output is not None:
+        if binary:
+            return stack.enter_context(output.open("wb")).write
+        text = stack.enter_context(output.open("w", encoding="utf-8"))
+        return lambda data: text.write(data.decode("utf-8"))
+    stdout = sys.stdout
+    buffer = getattr(stdout, "buffer", None)
+    encoding = getattr(stdout, "encoding", None)
+    if binary and buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
+        stdout.flush()  # what it holds as text goes first
+        return buffer.write  # type: ignore[no-any-return]
+    return lambda data: stdout.write(data.decode("utf-8"))
 
 
 COMMANDS = [

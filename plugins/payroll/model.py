@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 ZERO = Decimal(0)
+_new = object.__new__
+_set = object.__setattr__
 
 
 class PayrollError(ValueError):
@@ -133,6 +135,30 @@ class PayslipLine:
     employer_amount: Decimal = ZERO
     sources: tuple[str, ...] = ()
 
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> PayslipLine:
+        """The line of ``fields``: every field by name, in order, as ``dataclasses.asdict``
+        gives them. The line keeps the dict as its own: the caller no longer changes it. The
+        cheapest way to make a line (a frozen dataclass's ``__init__`` sets each field through
+        ``object.__setattr__``), for engines that fill in many; subclasses get ``__init__``."""
+        if cls is not PayslipLine:
+            return cls(**fields)
+        line = _new(cls)
+        _set(line, "__dict__", fields)
+        return line
+
+    @classmethod
+    def all_from_fields(cls, many: Iterable[dict[str, Any]]) -> tuple[PayslipLine, ...]:
+        """:meth:`from_fields` of each, the lines of a payslip at once."""
+        if cls is not PayslipLine:
+            return tuple(cls(**fields) for fields in many)
+        lines = []
+        for fields in many:
+            line = _new(cls)
+            _set(line, "__dict__", fields)
+            lines.append(line)
+        return tuple(lines)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -168,6 +194,15 @@ class Payslip:
     income_tax_withheld: Decimal = ZERO
     params: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Payslip:
+        """The payslip of ``fields``, as :meth:`PayslipLine.from_fields` makes a line."""
+        if cls is not Payslip:
+            return cls(**fields)
+        slip = _new(cls)
+        _set(slip, "__dict__", fields)
+        return slip
 
     @property
     def employee_contributions(self) -> Decimal:

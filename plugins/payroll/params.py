@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from plugins.payroll.model import PayrollError
 
 DECIMAL = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
@@ -36,6 +34,10 @@ def checked_params(schema: Mapping[str, Any], given: Mapping[str, Any]) -> dict[
     if unknown:
         raise PayrollError(f"unknown param {unknown[0]} (known: {', '.join(sorted(properties))})")
     values = {name: _coerce(name, properties[name], value) for name, value in given.items()}
+    # Imported here: jsonschema takes a second to import (its format extras), and the payroll
+    # checks each distinct set of params once (Payroll.params), so not every command needs it.
+    from jsonschema import Draft202012Validator
+
     errors = sorted(Draft202012Validator(dict(schema)).iter_errors(values), key=str)
     if errors:
         error = errors[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from node.payroll.models import Payslip, PayrollProfile
+from node.payroll.models import PayrollProfile, Payslip
 from node.runtime import Node
 from plugins.payroll.contract import Payroll
 from tests.node.member_helpers import Crew
