@@ -34,7 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from node import audit
 from node.activities.models import Activity, ActivityStatus
+from node.activities.service import LARGEST_ID
 from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, NotFound, ValidationProblem
@@ -62,6 +64,7 @@ from node.payroll.models import (
     SalaryRequest,
     SalaryRequestStatus,
 )
+from plugins.payroll import solve as inverse
 from plugins.payroll.contract import Payroll
 from plugins.payroll.model import (
     Contract,
@@ -173,10 +176,43 @@ def checked_params(
 
 
 def visible_member(session: Session, principal: Principal, member_id: int) -> Member:
-    member = session.get(Member, member_id) if 1 <= member_id <= 2_147_483_647 else None
+    member = session.get(Member, member_id) if 1 <= member_id <= LARGEST_ID else None
     if member is None or member.erased_at is not None or not principal.may_see_member(member.id):
         raise NotFound("No such member.")
     return member
+
+
+class MemberRecord(Protocol):
+    """A payroll record that belongs to one member (a contract, a salary request, a payslip)."""
+
+    id: Any
+    member_id: Any
+
+
+Own = TypeVar("Own", bound=MemberRecord)
+
+
+def visible_own(
+    session: Session, principal: Principal, model: type[Own], row_id: int, missing: str
+) -> Own:
+    """The record if the caller may see its member's records; else 404 with ``missing`` — the
+    same answer for someone else's record as for one that does not exist."""
+    row = session.get(model, row_id) if 1 <= row_id <= LARGEST_ID else None
+    if row is None or not principal.may_see_member(row.member_id):
+        raise NotFound(missing)
+    return row
+
+
+def own_rows(session: Session, principal: Principal, model: type[Own], **equal: Any) -> list[Own]:
+    """The records the caller may see (staff: all; a member: their own), oldest first, narrowed
+    to those whose columns equal the non-``None`` values of ``equal``."""
+    query = select(model).order_by(model.id)
+    if not principal.is_staff:
+        query = query.where(model.member_id == (principal.member_id or -1))
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(getattr(model, column) == value)
+    return list(session.scalars(query))
 
 
 def profile_of(session: Session, member_id: int) -> PayrollProfile | None:
@@ -274,8 +310,39 @@ def _contract_field(error: PayrollError) -> str:
     return next((field for text, field in _CONTRACT_FIELDS if text in message), "contract")
 
 
+class ContractFields(Protocol):
+    """What computing a payslip reads of a contract: the ORM row, or a payroll run's plain row
+    (:mod:`node.payroll.run` reads its chunk's contracts without the ORM)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def start_on(self) -> date: ...
+    @property
+    def end_on(self) -> date | None: ...
+    @property
+    def work_fraction(self) -> str: ...
+    @property
+    def days(self) -> int | None: ...
+    @property
+    def hours(self) -> str | None: ...
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+
+class ProfileFields(Protocol):
+    """What computing a payslip reads of a payroll profile (the ORM row, or a run's plain row)."""
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+    @property
+    def language(self) -> str | None: ...
+
+
 def contract_terms(
-    row: EmploymentContract, *, days: int | None = None, hours: str | None = None
+    row: ContractFields, *, days: int | None = None, hours: str | None = None
 ) -> Contract:
     """The jurisdiction's view of a contract (``days``/``hours`` worked in a period override
     the contract's)."""
@@ -401,23 +468,13 @@ def declare_work(
 def visible_contract(
     session: Session, principal: Principal, contract_id: int
 ) -> EmploymentContract:
-    row = (
-        session.get(EmploymentContract, contract_id) if 1 <= contract_id <= 2_147_483_647 else None
-    )
-    if row is None or not principal.may_see_member(row.member_id):
-        raise NotFound("No such contract.")
-    return row
+    return visible_own(session, principal, EmploymentContract, contract_id, "No such contract.")
 
 
 def contracts_of(
     session: Session, principal: Principal, *, member_id: int | None = None
 ) -> list[EmploymentContract]:
-    query = select(EmploymentContract).order_by(EmploymentContract.id)
-    if not principal.is_staff:
-        query = query.where(EmploymentContract.member_id == (principal.member_id or -1))
-    if member_id is not None:
-        query = query.where(EmploymentContract.member_id == member_id)
-    return list(session.scalars(query))
+    return own_rows(session, principal, EmploymentContract, member_id=member_id)
 
 
 # --- salary requests ----------------------------------------------------------------------------
@@ -569,10 +626,7 @@ def request_salary(
 
 
 def visible_request(session: Session, principal: Principal, request_id: int) -> SalaryRequest:
-    row = session.get(SalaryRequest, request_id) if 1 <= request_id <= 2_147_483_647 else None
-    if row is None or not principal.may_see_member(row.member_id):
-        raise NotFound("No such salary request.")
-    return row
+    return visible_own(session, principal, SalaryRequest, request_id, "No such salary request.")
 
 
 def requests_of(
@@ -582,36 +636,61 @@ def requests_of(
     period: str | None = None,
     status: str | None = None,
 ) -> list[SalaryRequest]:
-    query = select(SalaryRequest).order_by(SalaryRequest.id)
-    if not principal.is_staff:
-        query = query.where(SalaryRequest.member_id == (principal.member_id or -1))
-    if period is not None:
-        query = query.where(SalaryRequest.period == period)
-    if status is not None:
-        query = query.where(SalaryRequest.status == status)
-    return list(session.scalars(query))
+    return own_rows(session, principal, SalaryRequest, period=period, status=status)
 
 
 # --- computing payslips -------------------------------------------------------------------------
+
+
+class RequestFields(Protocol):
+    """What computing a payslip reads of a salary request: the ORM row, or a payroll run's plain
+    copy of it (:mod:`node.payroll.run` reads its chunk's requests without the ORM)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def contract_id(self) -> int: ...
+    @property
+    def member_id(self) -> int: ...
+    @property
+    def activity_id(self) -> int: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def amount_minor(self) -> int: ...
+    @property
+    def days(self) -> int | None: ...
+    @property
+    def hours(self) -> str | None: ...
 
 
 @dataclass
 class Inputs:
     """The records one salary computation reads (loaded one by one, or in bulk by a run)."""
 
-    request: SalaryRequest
-    contract: EmploymentContract
+    request: RequestFields
+    contract: ContractFields
     member: Member
     activity: Activity
-    profile: PayrollProfile | None
+    profile: ProfileFields | None
 
 
-def inputs_of(session: Session, request: SalaryRequest) -> Inputs:
+def inputs_of(session: Session, request: RequestFields) -> Inputs:
     contract = session.get(EmploymentContract, request.contract_id)
     member = session.get(Member, request.member_id)
     activity = session.get(Activity, request.activity_id)
     assert contract is not None and member is not None and activity is not None
     return Inputs(request, contract, member, activity, profile_of(session, member.id))
+
+
+#: The latest answers of :func:`solve` — ``(gross, employer cost)`` — per payroll and per
+#: (period, params, contract terms), the cost line they lie on: the next search for the same
+#: line starts from the two nearest (:func:`plugins.payroll.solve.gross_within_employer_cost`
+#: ``seeds``), which puts its first guess on or next to the answer. Only a guide: every answer
+#: is computed and checked by the search itself.
+_ANSWERS: WeakKeyDictionary[Payroll, dict[Any, list[tuple[Decimal, Decimal]]]] = WeakKeyDictionary()
+ANSWERS_KEPT = 32  # per line
+LINES_KEPT = 1024  # per payroll
 
 
 def solve(
@@ -622,8 +701,30 @@ def solve(
     terms: Contract,
 ) -> Computed:
     """The payslip whose employer cost is nearest ``budget`` without exceeding it: the
-    jurisdiction's inverse, then the gross one cent (minor unit) lower while it costs more."""
+    jurisdiction's inverse, then the gross one cent (minor unit) lower while it costs more.
+
+    With the generic inverse (:func:`plugins.payroll.solve.gross_for_employer_cost`, which the
+    jurisdiction did not replace) that is the largest gross within the budget, searched for
+    directly (:func:`plugins.payroll.solve.gross_within_employer_cost`): the same payslip,
+    without computing the neighbour above it, and from the answers found before for the same
+    period, params and terms (:data:`_ANSWERS`).
+    """
     unit = Decimal(1).scaleb(-payroll.minor_unit)
+    if type(payroll).gross_for_employer_cost is Payroll.gross_for_employer_cost:
+        checked = payroll.params(params)
+
+        def forward(gross: Decimal) -> Computed:
+            return payroll.payslip(period, gross, checked, terms)
+
+        line = _answers(payroll, (period, repr(sorted(checked.items())), terms))
+        within = inverse.gross_within_employer_cost(
+            forward, budget, payroll.minor_unit, seeds=_nearest(line, budget)
+        )
+        if within is None:
+            raise PayrollError(f"{budget} is too small to pay any salary")
+        line.append((within.gross, within.employer_cost))
+        del line[:-ANSWERS_KEPT]
+        return within
     slip = payroll.gross_for_employer_cost(period, budget, params, terms)
     while slip.employer_cost > budget:
         if slip.gross - unit <= 0:
@@ -632,10 +733,71 @@ def solve(
     return slip
 
 
+def _answers(payroll: Payroll, line: Any) -> list[tuple[Decimal, Decimal]]:
+    """The answers kept for ``line`` of ``payroll`` (a fresh list if it cannot keep any)."""
+    try:
+        lines = _ANSWERS.setdefault(payroll, {})
+    except TypeError:  # a payroll that cannot be weakly referenced
+        return []
+    if len(lines) >= LINES_KEPT and line not in lines:
+        lines.clear()
+    return lines.setdefault(line, [])
+
+
+def _nearest(
+    answers: list[tuple[Decimal, Decimal]], budget: Decimal
+) -> list[tuple[Decimal, Decimal]]:
+    """The answers costing the most within ``budget`` and the least above it (when any)."""
+    below: tuple[Decimal, Decimal] | None = None
+    above: tuple[Decimal, Decimal] | None = None
+    for answer in answers:
+        cost = answer[1]
+        if cost <= budget:
+            if below is None or cost > below[1]:
+                below = answer
+        elif above is None or cost < above[1]:
+            above = answer
+    return [answer for answer in (below, above) if answer is not None]
+
+
+#: A payslip row as a run's chunk inserts it: its columns (without ``id`` and ``payout_id``).
+PayslipRow = dict[str, Any]
+
+
+@overload
 def compute(
     session: Session,
     payroll: Payroll,
-    request: SalaryRequest,
+    request: RequestFields,
+    *,
+    options: SalaryOptions,
+    inputs: Inputs | None = None,
+    sequence: int = 1,
+    corrects: Payslip | None = None,
+    reason: str | None = None,
+    batch: None = None,
+) -> tuple[Payslip, Payout]: ...
+
+
+@overload
+def compute(
+    session: Session,
+    payroll: Payroll,
+    request: RequestFields,
+    *,
+    options: SalaryOptions,
+    inputs: Inputs | None = None,
+    sequence: int = 1,
+    corrects: Payslip | None = None,
+    reason: str | None = None,
+    batch: payouts.PayoutBatch,
+) -> tuple[PayslipRow, Payout]: ...
+
+
+def compute(
+    session: Session,
+    payroll: Payroll,
+    request: RequestFields,
     *,
     options: SalaryOptions,
     inputs: Inputs | None = None,
@@ -643,15 +805,16 @@ def compute(
     corrects: Payslip | None = None,
     reason: str | None = None,
     batch: payouts.PayoutBatch | None = None,
-) -> tuple[Payslip, Payout]:
+) -> tuple[Payslip | PayslipRow, Payout]:
     """Compute the request's payslip and post it through the payout primitive; returns the
-    payslip and its payout.
+    payslip and its payout, and marks the request computed.
 
     The employer cost is at most the amount asked and the activity's available budget (read under
     the activity's lock): 409 otherwise, or when the activity is closed; 422 when the country
     cannot compute it (params, contract terms, period outside its law). With ``batch`` (a run's
-    chunk) the payout and this payslip are inserted when the chunk is flushed: the payslip's
-    ``payout_id`` is set by the caller then (:mod:`node.payroll.run`).
+    chunk) the payout and the payslip are inserted when the chunk is flushed, and the run records
+    the request's status: the payslip is returned as the row to insert (:data:`PayslipRow`, its
+    ``payout_id`` set by the caller then, :mod:`node.payroll.run`) and the request is left as is.
     """
     found = inputs or inputs_of(session, request)
     activity = found.activity
@@ -706,60 +869,79 @@ def compute(
         request_id=options.request_id,
     )
     language = (found.profile.language if found.profile else None) or found.member.language
-    payslip = Payslip(
-        request_id=request.id,
-        contract_id=request.contract_id,
-        member_id=request.member_id,
-        activity_id=activity.id,
-        period=request.period,
-        sequence=sequence,
-        status=PayslipStatus.CURRENT.value,
-        currency=currency,
-        gross_minor=to_minor(slip.gross, currency),
-        employee_contributions_minor=to_minor(slip.employee_contributions, currency),
-        employer_contributions_minor=to_minor(slip.employer_contributions, currency),
-        income_tax_minor=to_minor(slip.income_tax_withheld, currency),
-        net_pay_minor=to_minor(slip.net_pay, currency),
-        employer_cost_minor=to_minor(slip.employer_cost, currency),
-        language=language,
-        data=slip.as_dict(),
-        corrects_id=corrects.id if corrects is not None else None,
-        reason=reason,
-        created_by=options.actor,
-        created_at=utcnow(),
-    )
+    fields: PayslipRow = {
+        "request_id": request.id,
+        "contract_id": request.contract_id,
+        "member_id": request.member_id,
+        "activity_id": activity.id,
+        "period": request.period,
+        "sequence": sequence,
+        "status": PayslipStatus.CURRENT.value,
+        "currency": currency,
+        "gross_minor": to_minor(slip.gross, currency),
+        "employee_contributions_minor": to_minor(slip.employee_contributions, currency),
+        "employer_contributions_minor": to_minor(slip.employer_contributions, currency),
+        "income_tax_minor": to_minor(slip.income_tax_withheld, currency),
+        "net_pay_minor": to_minor(slip.net_pay, currency),
+        "employer_cost_minor": to_minor(slip.employer_cost, currency),
+        "language": language,
+        "data": slip.as_dict(),
+        "corrects_id": corrects.id if corrects is not None else None,
+        "reason": reason,
+        "created_by": options.actor,
+        "created_at": utcnow(),
+    }
+    if batch is not None:  # inserted with the chunk, the request's status set by the run
+        return fields, row
+    assert isinstance(request, SalaryRequest)
     request.status, request.problem = SalaryRequestStatus.COMPUTED.value, None
-    if batch is None:
-        payslip.payout_id = row.id
-        session.add(payslip)
-        session.flush()
-        audit.record(
-            session,
-            actor=options.actor,
-            action="payslip.compute",
-            entity="payslip",
-            entity_id=payslip.id,
-            changes=payslip_changes(payslip),
-            request_id=options.request_id,
-        )
+    payslip = Payslip(**fields, payout_id=row.id)
+    session.add(payslip)
+    session.flush()
+    audit.record(
+        session,
+        actor=options.actor,
+        action="payslip.compute",
+        entity="payslip",
+        entity_id=payslip.id,
+        changes=payslip_changes(payslip),
+        request_id=options.request_id,
+    )
     return payslip, row
 
 
-def payslip_changes(payslip: Payslip) -> dict[str, Any]:
+#: What the audit trail records of a computed payslip.
+_AUDITED = (
+    "request_id",
+    "period",
+    "sequence",
+    "gross_minor",
+    "net_pay_minor",
+    "employer_cost_minor",
+    "payout_id",
+    "corrects_id",
+    "currency",
+)
+
+
+def payslip_changes(payslip: Payslip | PayslipRow) -> dict[str, Any]:
+    """The audit changes of a computed payslip (the ORM row, or a run's inserted row)."""
+    row = payslip if isinstance(payslip, dict) else {n: getattr(payslip, n) for n in _AUDITED}
+
     def money(minor: int) -> str:
-        return str(from_minor(minor, payslip.currency))
+        return str(from_minor(minor, row["currency"]))
 
     return audit.diff(
         {},
         {
-            "request_id": payslip.request_id,
-            "period": payslip.period,
-            "sequence": payslip.sequence,
-            "gross": money(payslip.gross_minor),
-            "net_pay": money(payslip.net_pay_minor),
-            "employer_cost": money(payslip.employer_cost_minor),
-            "payout_id": payslip.payout_id,
-            "corrects_id": payslip.corrects_id,
+            "request_id": row["request_id"],
+            "period": row["period"],
+            "sequence": row["sequence"],
+            "gross": money(row["gross_minor"]),
+            "net_pay": money(row["net_pay_minor"]),
+            "employer_cost": money(row["employer_cost_minor"]),
+            "payout_id": row["payout_id"],
+            "corrects_id": row["corrects_id"],
         },
     )
 
@@ -773,10 +955,7 @@ def current_payslip(session: Session, request_id: int) -> Payslip | None:
 
 
 def visible_payslip(session: Session, principal: Principal, payslip_id: int) -> Payslip:
-    row = session.get(Payslip, payslip_id) if 1 <= payslip_id <= 2_147_483_647 else None
-    if row is None or not principal.may_see_member(row.member_id):
-        raise NotFound("No such payslip.")
-    return row
+    return visible_own(session, principal, Payslip, payslip_id, "No such payslip.")
 
 
 def payslips_of(
@@ -786,14 +965,7 @@ def payslips_of(
     period: str | None = None,
     member_id: int | None = None,
 ) -> list[Payslip]:
-    query = select(Payslip).order_by(Payslip.id)
-    if not principal.is_staff:
-        query = query.where(Payslip.member_id == (principal.member_id or -1))
-    if period is not None:
-        query = query.where(Payslip.period == period)
-    if member_id is not None:
-        query = query.where(Payslip.member_id == member_id)
-    return list(session.scalars(query))
+    return own_rows(session, principal, Payslip, period=period, member_id=member_id)
 
 
 def computed_of(payslip: Payslip) -> Computed:
