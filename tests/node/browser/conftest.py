@@ -7,6 +7,7 @@ the same ``node`` fixture the API tests use. Chromium is installed by ``scripts/
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -66,7 +67,10 @@ def live_server(node: Node) -> Iterator[str]:
 def browser(tmp_path: Path) -> Iterator[object]:
     """A headless Chromium driven by selenium, with a fresh profile."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()) or shutil.which("chromedriver") is None:
-        pytest.skip("Chromium is not installed: run scripts/install-browser (as root)")
+        missing = "Chromium is not installed: run scripts/install-browser (as root)"
+        if os.environ.get("COOPNODE_REQUIRE_BROWSER"):  # .ci/run installs it: missing = failure
+            pytest.fail(missing)
+        pytest.skip(missing)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
