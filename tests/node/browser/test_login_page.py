@@ -12,23 +12,28 @@ PAGE_CHANGE_TIMEOUT = 10
 
 
 def _submit(browser: Any, selector: str) -> None:
-    """Click a submit button and wait until the browser has loaded the next page."""
-    old_page = browser.find_element(By.TAG_NAME, "html")
+    """Click a submit button and wait until the browser has loaded the next page.
+
+    The old document is marked with a script variable; the next page is there once a
+    complete document without the mark answers. Chromedriver may answer with a generic
+    error (not a stale-element one) while the page is being replaced, so those count
+    as "not yet".
+    """
+    from selenium.common.exceptions import WebDriverException
+
+    browser.execute_script("window.__coopnodeOldPage = true;")
     browser.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(browser, PAGE_CHANGE_TIMEOUT).until(lambda b: _is_stale(old_page))
-    WebDriverWait(browser, PAGE_CHANGE_TIMEOUT).until(
-        lambda b: b.execute_script("return document.readyState") == "complete"
+    WebDriverWait(browser, PAGE_CHANGE_TIMEOUT, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: _is_new_complete_page(b)
     )
 
 
-def _is_stale(element: Any) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    try:
-        element.tag_name  # noqa: B018 - touching it raises once the page is replaced
-    except StaleElementReferenceException:
-        return True
-    return False
+def _is_new_complete_page(browser: Any) -> bool:
+    return bool(
+        browser.execute_script(
+            "return window.__coopnodeOldPage === undefined && document.readyState === 'complete';"
+        )
+    )
 
 
 def _sign_in(browser: Any, base: str, email: str, password: str, code: str = "") -> None:
