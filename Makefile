@@ -52,6 +52,7 @@ typecheck: install-test
 bench: install-test
 	$(BIN)/python benchmarks/ledger_posting.py
 	$(BIN)/python benchmarks/payroll_run.py
+	$(BIN)/python benchmarks/payslips.py
 
 ## Regenerate the French reference payslips (tests/plugins/fr/refdata/urssaf_2026.json) from
 ## URSSAF's rules, npm modele-social evaluated with publicodes. Needs node and npm; `make test`

@@ -7,11 +7,13 @@ Exit codes: 0 success, 1 failure, 2 usage or configuration error. Errors are one
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from node.config import Settings, load_settings
 from node.errors import Problem, ValidationProblem
-from node.runtime import Node, bootstrap
+
+if TYPE_CHECKING:  # the runtime (database, plugins) is imported only by commands that need it
+    from node.runtime import Node
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -46,6 +48,8 @@ def settings() -> Settings:
 
 
 def load_node() -> Node:
+    from node.runtime import bootstrap
+
     return bootstrap(load_settings())
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from node.db.bulk import insert_rows
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, NotFound, ValidationProblem
 from node.ledger.entries import (
@@ -160,15 +161,16 @@ def _insert(
     ids: list[int | str],
     head: tuple[int, str],
 ) -> list[int]:
-    inserted = session.execute(
-        insert(JournalEntry).returning(
-            JournalEntry.idempotency_key, JournalEntry.id, sort_by_parameter_order=True
-        ),
-        entry_rows,
+    insert_rows(session, JournalEntry, entry_rows)
+    first, last = entry_rows[0]["sequence"], entry_rows[-1]["sequence"]
+    query = select(JournalEntry.sequence, JournalEntry.id).where(
+        JournalEntry.sequence.between(first, last)
     )
-    new_ids = {key: entry_id for key, entry_id in inserted}
-    session.execute(
-        insert(Posting),
+    by_sequence = {sequence: entry_id for sequence, entry_id in session.execute(query)}
+    new_ids = {row["idempotency_key"]: by_sequence[row["sequence"]] for row in entry_rows}
+    insert_rows(
+        session,
+        Posting,
         [
             {
                 "entry_id": new_ids[key],

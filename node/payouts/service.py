@@ -45,9 +45,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,7 @@ from node.banking.errors import CamtError, SepaError
 from node.banking.matching import BankLine, SentPayout, bank_lines, match_debits
 from node.banking.sepa import CreditTransfer, PaymentBatch, build_pain001
 from node.db import locked
+from node.db.bulk import insert_rows
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from node.invoices.models import Invoice
@@ -475,9 +476,7 @@ class PayoutBatch:
             return rows
         columns = [c.key for c in Payout.__table__.columns if c.key != "id"]
         try:
-            session.execute(
-                insert(_table(Payout)), [{c: getattr(row, c) for c in columns} for row in rows]
-            )
+            insert_rows(session, Payout, [{c: getattr(row, c) for c in columns} for row in rows])
         except IntegrityError:
             raise Conflict(
                 "An idempotency key of this batch was already used for a different payout."
@@ -503,8 +502,9 @@ class PayoutBatch:
                 [{"id": row.id, "commit_entry_id": row.commit_entry_id} for row in approved],
             )
         now = utcnow()
-        session.execute(
-            insert(_table(AuditEntry)),
+        insert_rows(
+            session,
+            AuditEntry,
             [
                 {
                     "at": now,
@@ -1073,8 +1073,3 @@ def get_payout(session: Session, payout_id: int) -> Payout:
     if row is None:
         raise NotFound("No such payout.")
     return row
-
-
-def _table(model: type[Any]) -> Table:
-    """A model's table, for Core multi-row inserts (no per-object unit of work)."""
-    return cast(Table, model.__table__)

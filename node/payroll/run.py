@@ -26,12 +26,13 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from node.audit.models import AuditEntry
+from node.db.bulk import insert_rows, table_of
 from node.db.types import utcnow
 from node.errors import Problem, ValidationProblem
 from node.members.identifiers import Vault
@@ -265,8 +266,9 @@ def process_chunk(
     ids = _insert_payslips(session, slips)
     if slips:
         now = utcnow()
-        session.execute(
-            insert(_table(AuditEntry)),
+        insert_rows(
+            session,
+            AuditEntry,
             [
                 {
                     "at": now,
@@ -309,13 +311,12 @@ def _insert_payslips(session: Session, slips: list[PayslipRow]) -> list[int]:
     """Multi-row insert of a chunk's payslips; returns their ids, in order, read back by
     (request, sequence).
 
-    A plain ``executemany`` and one query for the ids: cheaper than ``RETURNING`` on both
-    engines (psycopg pipelines the statements; SQLAlchemy's multi-row ``VALUES`` pages cost more
-    to build for rows this wide).
+    :func:`node.db.bulk.insert_rows` and one query for the ids: cheaper than ``RETURNING``
+    on both engines.
     """
     if not slips:
         return []
-    session.execute(insert(_table(Payslip)), slips)
+    insert_rows(session, Payslip, slips)
     by_request: dict[tuple[int, int], int] = {}
     requests = sorted({slip["request_id"] for slip in slips})
     for start in range(0, len(requests), 500):
@@ -328,7 +329,7 @@ def _insert_payslips(session: Session, slips: list[PayslipRow]) -> list[int]:
 
 def _record_statuses(session: Session, computed: list[int], refused: dict[int, str]) -> None:
     """The chunk's requests marked ``computed`` (one UPDATE per 500) or ``failed`` with why."""
-    table = _table(SalaryRequest)
+    table = table_of(SalaryRequest)
     for start in range(0, len(computed), 500):
         session.execute(
             update(table)
@@ -342,8 +343,3 @@ def _record_statuses(session: Session, computed: list[int], refused: dict[int, s
             .values(status=Status.FAILED.value, problem=bindparam("problem")),
             [{"request": key, "problem": problem} for key, problem in refused.items()],
         )
-
-
-def _table(model: type[Any]) -> Table:
-    """A model's table, for Core multi-row inserts (no per-object unit of work)."""
-    return cast(Table, model.__table__)
