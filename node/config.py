@@ -262,6 +262,17 @@ FIELDS: tuple[Field, ...] = (
     ),
     F(
         "node",
+        "employer_social_security_id",
+        "COOPNODE_EMPLOYER_SOCIAL_SECURITY_ID",
+        _str,
+        "",
+        "The co-op's number as an employer with the social-security authority (Belgium: the "
+        "ONSS/RSZ number; France: the URSSAF account; Germany: the Betriebsnummer …), carried by "
+        "the pre-hire and periodic payroll declarations.",
+        example="123456789",
+    ),
+    F(
+        "node",
         "vat_number",
         "COOPNODE_VAT_NUMBER",
         _vat_number,

@@ -113,6 +113,7 @@ def employer_of(settings: Any) -> Employer:
         name=settings["node.name"],
         country=settings["node.country"],
         company_id=settings["node.legal_entity_number"],
+        social_security_id=settings["node.employer_social_security_id"],
     )
 
 
