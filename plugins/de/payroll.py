@@ -1,0 +1,413 @@
+"""Germany (DE) payroll for 2026: payslips, their inverse, minimum wage, declarations, posting.
+
+Everything the computation uses is a dated, sourced value in ``payroll_2026.toml`` beside this
+module. The formulas are split by concern (``docs/payroll-de.md`` explains them):
+
+* :mod:`plugins.de.social` — pension, unemployment, health and care insurance with their
+  ceilings, and the employer levies U1, U2 and Insolvenzgeldumlage;
+* :mod:`plugins.de.lohnsteuer` — Lohnsteuer, Solidaritätszuschlag and the church-tax base by the
+  BMF Programmablaufplan 2026, tax classes I to VI;
+* :mod:`plugins.de.declarations` — DEÜV Anmeldung / Sofortmeldung, the monthly
+  Beitragsnachweis and Lohnsteuer-Anmeldung, and the host-country posting rules;
+* this module — the params, the payslip assembled from those parts, the minimum wage and the
+  published reference cases.
+
+Mini-jobs (up to 603 EUR) and the Übergangsbereich (Midijob, up to 2,000 EUR) have their own
+contribution formulas, which are not covered: such a gross is refused with a PayrollError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from importlib.resources import files
+from typing import Any
+
+from plugins.de import declarations
+from plugins.de.lohnsteuer import SOURCES as TAX_SOURCES
+from plugins.de.lohnsteuer import TaxInput, TaxLaw, describe, withholding
+from plugins.de.social import Insured, SocialLaw, contribution_lines
+from plugins.jurisdiction import require_decimal
+from plugins.payroll.contract import Payroll, ReferenceCase
+from plugins.payroll.law import LawBook
+from plugins.payroll.model import (
+    Contract,
+    Employer,
+    MinimumWage,
+    PayrollError,
+    Payslip,
+    Period,
+    PeriodicDeclaration,
+    PostingRequirements,
+    PreHireDeclaration,
+    Worker,
+)
+from plugins.payroll.params import decimal_param
+
+LAW_FILES = ("payroll_2026.toml",)
+CENT = Decimal("0.01")
+HALF = Decimal("0.5")
+HUNDRED = Decimal(100)
+
+#: ISO 3166-2:DE codes of the 16 Länder.
+STATES = (
+    "BW",
+    "BY",
+    "BE",
+    "BB",
+    "HB",
+    "HH",
+    "HE",
+    "MV",
+    "NI",
+    "NW",
+    "RP",
+    "SL",
+    "SN",
+    "ST",
+    "SH",
+    "TH",
+)
+SAXONY = "SN"
+
+PARAMS_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "German payroll params (2026)",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "tax_class": {
+            "type": "integer",
+            "enum": [1, 2, 3, 4, 5, 6],
+            "default": 1,
+            "description": "Lohnsteuerklasse from the ELStAM: 1 single, 2 single parent, 3 and 5 "
+            "married (higher and lower earner), 4 married with similar pay, 6 second job.",
+        },
+        "children_allowances": decimal_param(
+            "Zahl der Kinderfreibeträge from the ELStAM (steps of 0.5, classes 1 to 4 only): "
+            "lowers the solidarity surcharge and the church tax, not the Lohnsteuer.",
+            "0",
+        ),
+        "church_member": {
+            "type": "boolean",
+            "default": False,
+            "description": "Member of a church that levies church tax (Kirchensteuermerkmal of "
+            "the ELStAM): 8 % of the Lohnsteuer base in BY and BW, 9 % elsewhere.",
+        },
+        "state": {
+            "type": "string",
+            "enum": list(STATES),
+            "default": "NW",
+            "description": "Bundesland of the place of work (ISO 3166-2:DE code without 'DE-'): "
+            "sets the church-tax rate and, in SN (Saxony), the care insurance split.",
+        },
+        "health_surcharge": decimal_param(
+            "Zusatzbeitrag of the worker's health fund in percent, split half and half; default "
+            "the 2026 average Zusatzbeitrag (2.9).",
+            "2.9",
+        ),
+        "childless": {
+            "type": "boolean",
+            "default": False,
+            "description": "Childless and aged 23 or more: the employee pays the 0.6-point care "
+            "insurance surcharge alone (and the PAP counts it in the Vorsorgepauschale).",
+        },
+        "care_reduction_children": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 30,
+            "default": 0,
+            "description": "Children under 25 counted for the care insurance: from the 2nd to "
+            "the 5th, each lowers the employee's rate by 0.25 points.",
+        },
+        "u1_rate": decimal_param(
+            "Umlage U1 (sick pay refund) in percent of the pension-insurable pay, set by the "
+            "health fund; only employers with at most 30 employees pay it (default 0: not "
+            "taking part).",
+            "0.00",
+        ),
+        "u2_rate": decimal_param(
+            "Umlage U2 (maternity refund) in percent of the pension-insurable pay, set by the "
+            "health fund and paid by every employer (default 0.43, AOK Hessen 2026).",
+            "0.43",
+        ),
+        "sofortmeldung_sector": {
+            "type": "boolean",
+            "default": False,
+            "description": "The employer is in a sector of § 28a Abs. 4 SGB IV (construction, "
+            "hospitality, transport, building cleaning, trade fairs, meat, forestry, "
+            "entertainment …): a Sofortmeldung is due before work starts.",
+        },
+        "health_fund": {
+            "type": "string",
+            "default": "",
+            "description": "Betriebsnummer or name of the worker's health fund (Einzugsstelle of "
+            "the DEÜV reports and the Beitragsnachweis).",
+        },
+        "activity_code": {
+            "type": "string",
+            "pattern": r"^(\d{9})?$",
+            "default": "",
+            "description": "Tätigkeitsschlüssel (9 digits) of the DEÜV reports.",
+        },
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Law:
+    """The law of one day, read once (a year has 365 of them)."""
+
+    social: SocialLaw
+    tax: TaxLaw
+    church_rate: Decimal
+    church_reduced_rate: Decimal
+    church_reduced_states: frozenset[str]
+    marginal_limit: Decimal
+    transition_upper: Decimal
+
+
+class GermanyPayroll(Payroll):
+    """German payroll law of 2026 (see the module docstring and ``docs/payroll-de.md``)."""
+
+    country = "DE"
+    currency = "EUR"
+    minor_unit = 2
+
+    def __init__(self, book: LawBook | None = None) -> None:
+        package = files("plugins.de")
+        self._book = book or LawBook.load(*(package.joinpath(name) for name in LAW_FILES))
+        self._days: dict[date, _Law] = {}
+
+    # -- the law --------------------------------------------------------------------------
+
+    @property
+    def law(self) -> LawBook:
+        return self._book
+
+    def _at(self, day: date) -> _Law:
+        found = self._days.get(day)
+        if found is None:
+            at = self._book.at(day)
+            found = self._days[day] = _Law(
+                social=SocialLaw.read(at),
+                tax=TaxLaw.read(at),
+                church_rate=at.decimal("church.rate"),
+                church_reduced_rate=at.decimal("church.reduced_rate"),
+                church_reduced_states=frozenset(at.text("church.reduced_rate_states").split(",")),
+                marginal_limit=at.decimal("marginal.limit_monthly"),
+                transition_upper=at.decimal("transition.upper_monthly"),
+            )
+        return found
+
+    def params_schema(self) -> dict[str, Any]:
+        return PARAMS_SCHEMA
+
+    def check_params(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The schema, then the rules across params."""
+        checked = super().check_params(given)
+        children = checked["children_allowances"]
+        if children < 0 or children % HALF or children > 30:
+            raise PayrollError(
+                "param children_allowances: a count of Kinderfreibeträge in steps of 0.5, 0 to 30"
+            )
+        if children and checked["tax_class"] in (5, 6):
+            raise PayrollError(
+                "param children_allowances: tax classes 5 and 6 carry no Kinderfreibeträge"
+            )
+        if not 0 <= checked["health_surcharge"] <= 10:
+            raise PayrollError("param health_surcharge: a percentage from 0 to 10")
+        for name in ("u1_rate", "u2_rate"):
+            if not 0 <= checked[name] <= 10:
+                raise PayrollError(f"param {name}: a percentage from 0 to 10")
+        if checked["childless"] and checked["care_reduction_children"]:
+            raise PayrollError(
+                "param care_reduction_children: a childless worker has no children to count"
+            )
+        return checked
+
+    # -- payslips -------------------------------------------------------------------------
+
+    def payslip(
+        self,
+        period: Period,
+        gross: Decimal,
+        params: Mapping[str, Any] | None = None,
+        contract: Contract | None = None,
+    ) -> Payslip:
+        require_decimal(gross)
+        if gross < 0:
+            raise PayrollError("the gross must not be negative")
+        gross = gross.quantize(CENT, rounding=ROUND_HALF_UP)
+        p = self.params(params)
+        law = self._at(period.start)
+        if 0 < gross <= law.transition_upper:
+            kind = "Minijob" if gross <= law.marginal_limit else "Übergangsbereich (Midijob)"
+            raise PayrollError(
+                f"gross {gross} EUR is a {kind} (up to {law.transition_upper} EUR a month), "
+                "whose contribution formulas are not covered"
+            )
+        saxony = p["state"] == SAXONY
+        insured = Insured(
+            health_surcharge=p["health_surcharge"],
+            saxony=saxony,
+            childless=p["childless"],
+            children_under_25=p["care_reduction_children"],
+            u1_rate=p["u1_rate"],
+            u2_rate=p["u2_rate"],
+        )
+        lines = contribution_lines(law.social, insured, gross)
+        tax_input = TaxInput(
+            tax_class=p["tax_class"],
+            children_allowances=p["children_allowances"],
+            health_surcharge=p["health_surcharge"],
+            saxony=saxony,
+            childless=p["childless"],
+            care_reductions=law.social.care_reductions(p["care_reduction_children"]),
+            church=p["church_member"],
+        )
+        tax = withholding(law.tax, tax_input, gross)
+        reduced = p["state"] in law.church_reduced_states
+        church_rate = law.church_reduced_rate if reduced else law.church_rate
+        church = (tax.church_base * church_rate / HUNDRED).quantize(CENT, rounding=ROUND_DOWN)
+        extra = {
+            "lohnsteuer": str(tax.lohnsteuer),
+            "solidarity_surcharge": str(tax.solidarity),
+            "church_tax_base": str(tax.church_base),
+            "church_tax_rate": str(church_rate) if p["church_member"] else "0",
+            "church_tax": str(church),
+            **describe(tax),
+            "withholding_sources": ",".join(
+                (*TAX_SOURCES, "church.reduced_rate" if reduced else "church.rate")
+            ),
+        }
+        return Payslip(
+            country=self.country,
+            period=period,
+            currency=self.currency,
+            gross=gross,
+            lines=tuple(lines),
+            income_tax_withheld=tax.lohnsteuer + tax.solidarity + church,
+            params=p,
+            extra=extra,
+        )
+
+    # -- minimum wage ---------------------------------------------------------------------
+
+    def minimum_wage(self, on: date) -> MinimumWage:
+        at = self._book.at(on)
+        hourly = at.value("minimum_wage.hourly")
+        rate = at.decimal("minimum_wage.hourly")
+        monthly = (rate * at.decimal("minimum_wage.monthly_hours")).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+        return MinimumWage(
+            monthly=monthly,
+            hourly=rate,
+            currency=self.currency,
+            source=hourly.source,
+            effective=hourly.effective,
+        )
+
+    # -- declarations ---------------------------------------------------------------------
+
+    def pre_hire_declaration(
+        self, employer: Employer, worker: Worker, contract: Contract, params: Mapping[str, Any]
+    ) -> PreHireDeclaration:
+        """DEÜV Anmeldung, or the Sofortmeldung in the sectors of § 28a Abs. 4 SGB IV."""
+        return declarations.registration(employer, worker, contract, self.params(params))
+
+    def periodic_declaration(
+        self, employer: Employer, period: Period, payslips: Sequence[tuple[Worker, Payslip]]
+    ) -> PeriodicDeclaration:
+        """The month's Beitragsnachweise (one per health fund) and Lohnsteuer-Anmeldung."""
+        return declarations.monthly(employer, period, payslips)
+
+    def posting_requirements(self, on: date) -> PostingRequirements:
+        return declarations.posting(self.minimum_wage(on))
+
+    # -- self-checks ----------------------------------------------------------------------
+
+    def reference_cases(self) -> Iterable[ReferenceCase]:
+        return REFERENCE_CASES
+
+
+# -- published examples the computation reproduces ----------------------------------------
+
+_AAV = (
+    "https://www.aav-paff.com/sozialversicherungswerte (Sozialversicherungswerte 2026: maximum "
+    "monthly employer subsidy for the privately insured, which equals the employer's statutory "
+    "share at the ceiling of 5.812,50 EUR with the average Zusatzbeitrag 2,9 %): "
+)
+_CARE_TABLE = (
+    "https://mhplus-app.de/media/magazine/epaper-BKK-Pflegeversicherung/index.html (BKK "
+    "Pflegeversicherung brochure, table of the care insurance shares from 2025: contribution "
+    "3,6 %, employer 1,8 %; employee "
+)
+
+REFERENCE_CASES: tuple[ReferenceCase, ...] = (
+    ReferenceCase(
+        id="employer-health-and-care-at-the-ceiling",
+        period=Period(2026, 3),
+        params={},
+        gross=Decimal("6000.00"),
+        expected={
+            "line:health:employer_amount": Decimal("508.59"),
+            "line:care:employer_amount": Decimal("104.63"),
+        },
+        source=_AAV + "KV 508,59 EUR, Pflege 104,63 EUR",
+    ),
+    ReferenceCase(
+        id="care-rate-childless",
+        period=Period(2026, 3),
+        params={"childless": True},
+        gross=Decimal("3000.00"),
+        expected={
+            "line:care:employee_rate": Decimal("2.4"),
+            "line:care:employer_rate": Decimal("1.8"),
+        },
+        source=_CARE_TABLE + "childless 2,4 %)",
+    ),
+    ReferenceCase(
+        id="care-rate-three-children",
+        period=Period(2026, 3),
+        params={"care_reduction_children": 3},
+        gross=Decimal("3000.00"),
+        expected={"line:care:employee_rate": Decimal("1.3")},
+        source=_CARE_TABLE + "parents of 3 children 1,3 %)",
+    ),
+    ReferenceCase(
+        id="care-rate-five-children",
+        period=Period(2026, 3),
+        params={"care_reduction_children": 6},
+        gross=Decimal("3000.00"),
+        expected={"line:care:employee_rate": Decimal("0.8")},
+        source=_CARE_TABLE + "parents of 5 or more children 0,8 %)",
+    ),
+    ReferenceCase(
+        id="care-rate-saxony",
+        period=Period(2026, 3),
+        params={"state": "SN"},
+        gross=Decimal("3000.00"),
+        expected={
+            "line:care:employee_rate": Decimal("2.3"),
+            "line:care:employer_rate": Decimal("1.3"),
+        },
+        source="https://www.allgaeuer-zeitung.de/pflege/pflege-warum-zahlen-arbeitnehmer-in-"
+        "sachsen-einen-hoeheren-beitrag-108181852 (care insurance since 2025 per the BMG: in "
+        "Saxony the employer pays 1,3 %, the employee with children 2,3 %)",
+    ),
+)
+
+
+_PAYROLL: GermanyPayroll | None = None
+
+
+def germany_payroll() -> GermanyPayroll:
+    """The one German payroll (its law file is read on first use)."""
+    global _PAYROLL
+    if _PAYROLL is None:
+        _PAYROLL = GermanyPayroll()
+    return _PAYROLL
