@@ -29,12 +29,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from importlib.resources import files
 from typing import Any
 
 from plugins.jurisdiction import require_decimal
-from plugins.payroll.contract import Payroll, ReferenceCase
-from plugins.payroll.law import LawAt, LawBook, Table
+from plugins.payroll.contract import LawFilesPayroll, ReferenceCase
+from plugins.payroll.law import LawAt, Table
 from plugins.payroll.model import (
     ZERO,
     Contract,
@@ -348,30 +347,17 @@ def _volet_keys(volet: str, column: str) -> str:
     return f"work_bonus.{volet}.{column}"
 
 
-class BelgiumPayroll(Payroll):
+class BelgiumPayroll(LawFilesPayroll[_Law]):
     """Belgian payroll law of 2026 (see the module docstring and ``docs/payroll-be.md``)."""
 
     country = "BE"
     currency = "EUR"
     minor_unit = 2
+    law_package = "plugins.be"
+    law_files = LAW_FILES
 
-    def __init__(self, book: LawBook | None = None) -> None:
-        package = files("plugins.be")
-        self._book = book or LawBook.load(*(package.joinpath(name) for name in LAW_FILES))
-        self._days: dict[date, _Law] = {}
-
-    # -- the law --------------------------------------------------------------------------
-
-    @property
-    def law(self) -> LawBook:
-        return self._book
-
-    def _at(self, day: date) -> _Law:
-        """The law of ``day``, resolved once per day and kept (a year has 365 of them)."""
-        found = self._days.get(day)
-        if found is None:
-            found = self._days[day] = _Law.resolve(self._book.at(day))
-        return found
+    def resolve_law(self, values: LawAt) -> _Law:
+        return _Law.resolve(values)
 
     def params_schema(self) -> dict[str, Any]:
         return PARAMS_SCHEMA
@@ -403,7 +389,7 @@ class BelgiumPayroll(Payroll):
         gross = _r(gross)
         checked = self.params(params)
         contract = contract or Contract()
-        law = self._at(period.start)
+        law = self.law_on(period.start)
         if checked["payslip_kind"] == "double_holiday_pay":
             return self._double_holiday_pay(period, gross, checked, law)
         return self._monthly(period, gross, checked, contract, law)
@@ -697,7 +683,7 @@ class BelgiumPayroll(Payroll):
     # -- minimum wage ---------------------------------------------------------------------
 
     def minimum_wage(self, on: date) -> MinimumWage:
-        value = self._book.at(on).value("minimum_wage.monthly")
+        value = self.law.at(on).value("minimum_wage.monthly")
         assert isinstance(value.value, Decimal)
         return MinimumWage(
             monthly=value.value,

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from importlib.resources import files
+from typing import Any, ClassVar, Generic, TypeVar
 
 from plugins.payroll import solve
-from plugins.payroll.law import LawBook
+from plugins.payroll.law import LawAt, LawBook
 from plugins.payroll.model import (
     Contract,
     Employer,
@@ -177,3 +178,42 @@ class Payroll(abc.ABC):
     def reference_cases(self) -> Iterable[ReferenceCase]:
         """Published examples the computation reproduces; the conformance kit runs them."""
         return ()
+
+
+Law = TypeVar("Law")
+
+
+class LawFilesPayroll(Payroll, Generic[Law]):
+    """A payroll whose law is the data files of its own package, read into a typed ``Law``
+    once per day.
+
+    Most countries need nothing else from the law: the files named by ``law_files`` in the
+    package ``law_package`` (``payroll_2026.toml`` …) make :attr:`law`, and
+    :meth:`resolve_law` turns the values in force on a day into the country's own typed law
+    (rates as ``Decimal``, brackets as tuples). :meth:`law_on` keeps each day's result: a
+    payroll run computes thousands of payslips over the same few days.
+    """
+
+    law_package: ClassVar[str]
+    law_files: ClassVar[tuple[str, ...]]
+
+    def __init__(self, book: LawBook | None = None) -> None:
+        package = files(self.law_package)
+        self._book = book or LawBook.load(*(package.joinpath(name) for name in self.law_files))
+        self._days: dict[date, Law] = {}
+
+    @property
+    def law(self) -> LawBook:
+        return self._book
+
+    @abc.abstractmethod
+    def resolve_law(self, values: LawAt) -> Law:
+        """The country's typed law from the values in force on one day."""
+
+    def law_on(self, day: date) -> Law:
+        """The law of ``day`` (:class:`~plugins.payroll.model.PeriodOutsideLaw` outside the
+        files' coverage), resolved once and kept."""
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = self.resolve_law(self._book.at(day))
+        return found
