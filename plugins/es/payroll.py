@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from importlib.resources import files
 from typing import Any
 
 from plugins.es import declarations
@@ -37,8 +36,8 @@ from plugins.es.withholding import (
     withholding_rate,
 )
 from plugins.jurisdiction import require_decimal
-from plugins.payroll.contract import Payroll, ReferenceCase
-from plugins.payroll.law import LawBook
+from plugins.payroll.contract import LawFilesPayroll, ReferenceCase
+from plugins.payroll.law import LawAt
 from plugins.payroll.model import (
     ZERO,
     Contract,
@@ -168,27 +167,16 @@ PARAMS_SCHEMA: dict[str, Any] = {
 }
 
 
-class SpainPayroll(Payroll):
+class SpainPayroll(LawFilesPayroll[tuple[SocialLaw, TaxLaw]]):
     """Spanish payroll of 2026 (Régimen General, IRPF of the common territory)."""
 
     country = "ES"
     currency = "EUR"
+    law_package = "plugins.es"
+    law_files = LAW_FILES
 
-    def __init__(self) -> None:
-        here = files("plugins.es")
-        self._book = LawBook.load(*(here / name for name in LAW_FILES))
-        self._days: dict[date, tuple[SocialLaw, TaxLaw]] = {}
-
-    @property
-    def law(self) -> LawBook:
-        return self._book
-
-    def _at(self, day: date) -> tuple[SocialLaw, TaxLaw]:
-        found = self._days.get(day)
-        if found is None:
-            at = self._book.at(day)
-            found = self._days[day] = (SocialLaw.resolve(at), TaxLaw.resolve(at))
-        return found
+    def resolve_law(self, values: LawAt) -> tuple[SocialLaw, TaxLaw]:
+        return SocialLaw.resolve(values), TaxLaw.resolve(values)
 
     def params_schema(self) -> dict[str, Any]:
         return PARAMS_SCHEMA
@@ -225,7 +213,7 @@ class SpainPayroll(Payroll):
         gross = r2(gross)
         p = self.params(params)
         contract = contract or Contract()
-        social, tax = self._at(period.start)
+        social, tax = self.law_on(period.start)
         month = contributions(gross, p, contract, social)
         payments = p["annual_payments"]
         retrib = p.get("annual_remuneration")
@@ -278,7 +266,7 @@ class SpainPayroll(Payroll):
 
     def minimum_wage(self, on: date) -> MinimumWage:
         """The SMI: 1 221 euros a month in 14 payments (the extraordinary payments apart)."""
-        value = self._book.at(on).value("smi.monthly")
+        value = self.law.at(on).value("smi.monthly")
         assert isinstance(value.value, Decimal)
         return MinimumWage(
             monthly=value.value,

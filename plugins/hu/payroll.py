@@ -23,15 +23,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from importlib.resources import files
 from typing import Any
 
 from plugins.hu import declarations
 from plugins.hu.cases import REFERENCE_CASES
 from plugins.hu.params import PARAMS_SCHEMA, check_across
 from plugins.jurisdiction import require_decimal
-from plugins.payroll.contract import Payroll, ReferenceCase
-from plugins.payroll.law import LawAt, LawBook
+from plugins.payroll.contract import LawFilesPayroll, ReferenceCase
+from plugins.payroll.law import LawAt
 from plugins.payroll.model import (
     ZERO,
     Contract,
@@ -205,30 +204,17 @@ def _insured_days(period: Period, contract: Contract) -> int:
     return min((end - start).days + 1, MONTH_DAYS)
 
 
-class HungaryPayroll(Payroll):
+class HungaryPayroll(LawFilesPayroll[_Law]):
     """Hungarian payroll law of 2026 (see the module docstring and ``docs/payroll-hu.md``)."""
 
     country = "HU"
     currency = "HUF"
     minor_unit = 0
+    law_package = "plugins.hu"
+    law_files = LAW_FILES
 
-    def __init__(self, book: LawBook | None = None) -> None:
-        package = files("plugins.hu")
-        self._book = book or LawBook.load(*(package.joinpath(name) for name in LAW_FILES))
-        self._days: dict[date, _Law] = {}
-
-    # -- the law --------------------------------------------------------------------------
-
-    @property
-    def law(self) -> LawBook:
-        return self._book
-
-    def _at(self, day: date) -> _Law:
-        """The law of ``day``, resolved once per day and kept."""
-        found = self._days.get(day)
-        if found is None:
-            found = self._days[day] = _Law.resolve(self._book.at(day))
-        return found
+    def resolve_law(self, values: LawAt) -> _Law:
+        return _Law.resolve(values)
 
     def params_schema(self) -> dict[str, Any]:
         return PARAMS_SCHEMA
@@ -256,7 +242,7 @@ class HungaryPayroll(Payroll):
         gross = gross.quantize(FORINT)
         checked = self.params(params)
         contract = contract or Contract()
-        law = self._at(period.start)
+        law = self.law_on(period.start)
         mother = checked["mother_exemption"]
         if mother != "none" and mother not in law.mothers:
             raise PayrollError(
@@ -397,7 +383,7 @@ class HungaryPayroll(Payroll):
     # -- minimum wage ---------------------------------------------------------------------
 
     def minimum_wage(self, on: date) -> MinimumWage:
-        at = self._book.at(on)
+        at = self.law.at(on)
         monthly = at.value("minimum_wage.monthly")
         return MinimumWage(
             monthly=at.decimal("minimum_wage.monthly"),
