@@ -220,6 +220,7 @@ class AustriaPayroll(LawFilesPayroll[AustrianLaw]):
             currency=self.currency,
             source=value.source,
             effective=value.effective,
+            statutory=False,
         )
 
     # -- declarations ---------------------------------------------------------------------

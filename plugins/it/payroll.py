@@ -439,6 +439,7 @@ class ItalyPayroll(LawFilesPayroll[_Law]):
             currency=self.currency,
             source=daily.source,
             effective=daily.effective,
+            statutory=False,
         )
 
     # -- declarations ---------------------------------------------------------------------

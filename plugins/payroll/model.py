@@ -248,13 +248,19 @@ class Payslip:
 @dataclass(frozen=True)
 class MinimumWage:
     """The legal minimum for full-time work in force on a day (``hourly`` may be ``None`` where
-    the law sets only a monthly amount)."""
+    the law sets only a monthly amount).
+
+    ``statutory`` is false in countries whose law sets no general minimum (Austria, Italy,
+    Sweden: collective agreements do): the amount is then a published reference floor, named in
+    ``source`` — used for the conformance grid and posting information, never as the law.
+    """
 
     monthly: Decimal
     hourly: Decimal | None
     currency: str
     source: str
     effective: date
+    statutory: bool = True
 
 
 @dataclass(frozen=True)

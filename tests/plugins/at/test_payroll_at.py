@@ -403,3 +403,8 @@ def test_each_side_is_rounded_as_a_whole() -> None:
         Decimal(0),
     )
     assert employer_sv == Decimal("681.85")  # 20.98 % of 3 250, rounded once
+
+
+def test_the_minimum_is_a_reference_floor_not_the_law() -> None:
+    wage = AT.minimum_wage(MARCH.start)
+    assert wage.statutory is False and wage.monthly > 0

@@ -558,3 +558,11 @@ def test_posting_into_belgium_needs_limosa() -> None:
     assert requirements.minimum_wage.monthly == Decimal("2233.61")
     assert any("joint committee" in document for document in requirements.documents)
     assert requirements.source.startswith("https://")
+
+
+def test_belgium_has_a_statutory_minimum() -> None:
+    from datetime import date
+
+    from plugins.be.payroll import belgium_payroll
+
+    assert belgium_payroll().minimum_wage(date(2026, 3, 1)).statutory is True

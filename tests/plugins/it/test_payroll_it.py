@@ -432,3 +432,8 @@ def test_integrative_treatment_is_reported_not_paid() -> None:
     assert extra(slip("650.00", contribution_floor=False), "integrative_treatment_due") == 0
     assert extra(slip("1600.00"), "integrative_treatment_due") == 0  # above 15 000
     assert extra(slip("1050.00", payslip_kind="tredicesima"), "integrative_treatment_due") == 0
+
+
+def test_the_minimum_is_the_contribution_floor_not_a_legal_minimum() -> None:
+    wage = IT.minimum_wage(MARCH.start)
+    assert wage.statutory is False and wage.monthly > 0
