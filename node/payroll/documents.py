@@ -25,6 +25,7 @@ from node import pdf as drawing
 from node.i18n import _, use_language
 from node.members.models import Member
 from node.money import from_minor
+from node.payouts.models import Payout
 from node.payroll.models import EmploymentContract, Payslip, SalaryRequest
 from plugins.payroll.model import Period
 
@@ -82,6 +83,17 @@ def payslip_view(session: Session, payslip: Payslip, settings: Any) -> dict[str,
             )
             if payslip.reason:
                 notes.append(_("Reason: {reason}").format(reason=payslip.reason))
+            payout = session.get(Payout, payslip.payout_id)
+            if payout is not None and payout.amount_minor != payslip.net_pay_minor:
+                notes.append(
+                    _(
+                        "Net pay already paid for this period: {paid}; paid with this "
+                        "payslip: {now}."
+                    ).format(
+                        paid=money(payslip.net_pay_minor - payout.amount_minor),
+                        now=money(payout.amount_minor),
+                    )
+                )
         if replaced_by is not None:
             notes.append(
                 _("Replaced by payslip #{number}: this one no longer applies.").format(

@@ -72,7 +72,11 @@ def present_payslip(row: Payslip, payout: Payout | None, *, full: bool = True) -
         "corrects_id": row.corrects_id,
         "reason": row.reason,
         "created_at": row.created_at,
-        "payout": {"id": payout.id, "status": payout.status} if payout else None,
+        "payout": (
+            {"id": payout.id, "status": payout.status, "amount": money(payout.amount_minor)}
+            if payout
+            else None
+        ),
     }
     if full:
         shown["computation"] = row.data

@@ -88,11 +88,6 @@ TAX = ledger.AccountSpec(
     "payroll:withholding_tax", "Income tax withheld to pay", AccountType.LIABILITY
 )
 WORKING_STATUSES = frozenset({"active", "guest"})
-#: Payout statuses in which a payslip can still be corrected: its payout is cancelled (its entry
-#: reversed) and a new one made. Once batched for the bank, the net pay is on its way.
-CORRECTABLE = frozenset(
-    {PayoutStatus.PENDING_APPROVAL, PayoutStatus.APPROVED, PayoutStatus.CANCELLED}
-)
 
 
 # --- the node's payroll, employer and workers ---------------------------------------------------
@@ -765,6 +760,40 @@ def _nearest(
 PayslipRow = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Committed:
+    """What a request's earlier payouts already paid or sent to the bank, in minor units: a
+    correction of a paid salary pays only the difference up to its new payslip."""
+
+    net: int
+    social: int
+    tax: int
+
+    @property
+    def cost(self) -> int:
+        return self.net + self.social + self.tax
+
+
+def committed_for(session: Session, request_id: int) -> Committed | None:
+    """The request's payouts that went to the bank (batched, sent or paid), summed; ``None``
+    when there are none."""
+    rows = session.scalars(
+        select(Payout)
+        .join(Payslip, Payslip.payout_id == Payout.id)
+        .where(
+            Payslip.request_id == request_id,
+            Payout.status.in_((PayoutStatus.BATCHED, PayoutStatus.SENT, PayoutStatus.PAID)),
+        )
+    ).all()
+    if not rows:
+        return None
+    return Committed(
+        net=sum(row.amount_minor for row in rows),
+        social=sum((row.charges or {}).get(SOCIAL.key, 0) for row in rows),
+        tax=sum((row.charges or {}).get(TAX.key, 0) for row in rows),
+    )
+
+
 @overload
 def compute(
     session: Session,
@@ -776,6 +805,7 @@ def compute(
     sequence: int = 1,
     corrects: Payslip | None = None,
     reason: str | None = None,
+    committed: Committed | None = None,
     batch: None = None,
 ) -> tuple[Payslip, Payout]: ...
 
@@ -791,6 +821,7 @@ def compute(
     sequence: int = 1,
     corrects: Payslip | None = None,
     reason: str | None = None,
+    committed: Committed | None = None,
     batch: payouts.PayoutBatch,
 ) -> tuple[PayslipRow, Payout]: ...
 
@@ -805,6 +836,7 @@ def compute(
     sequence: int = 1,
     corrects: Payslip | None = None,
     reason: str | None = None,
+    committed: Committed | None = None,
     batch: payouts.PayoutBatch | None = None,
 ) -> tuple[Payslip | PayslipRow, Payout]:
     """Compute the request's payslip and post it through the payout primitive; returns the
@@ -816,6 +848,10 @@ def compute(
     chunk) the payout and the payslip are inserted when the chunk is flushed, and the run records
     the request's status: the payslip is returned as the row to insert (:data:`PayslipRow`, its
     ``payout_id`` set by the caller then, :mod:`node.payroll.run`) and the request is left as is.
+
+    With ``committed`` (a correction of a salary already sent to the bank) the payout pays only
+    the difference between the new payslip and what was committed, and the budget must cover
+    only that difference; 409 when the new payslip would take any part back.
     """
     found = inputs or inputs_of(session, request)
     activity = found.activity
@@ -828,7 +864,7 @@ def compute(
     if activity.status != ActivityStatus.OPEN:
         raise Conflict("The activity is closed; it pays nothing out.")
     currency = activity.currency
-    if request.amount_minor > available:
+    if request.amount_minor - (committed.cost if committed else 0) > available:
         raise Conflict(
             f"The activity's available budget is {from_minor(max(available, 0), currency)} "
             f"{currency}; this salary asks for {from_minor(request.amount_minor, currency)} "
@@ -850,22 +886,19 @@ def compute(
         raise Conflict(f"Salaries are paid in {slip.currency}; the activity is in {currency}.")
     if slip.net_pay <= 0:
         raise ValidationProblem.single("amount", "The amount leaves no net pay.", "too_small")
-    social = slip.employee_contributions + slip.employer_contributions
+    net, social, tax = _still_due(slip, currency, committed, corrects)
     row, _created = payouts.payout(
         session,
         activity,
-        slip.net_pay,
+        net,
         "salary",
         f"salary:{request.id}:{sequence}",
         creditor=payouts.Creditor(member_id=request.member_id),
         actor=options.actor,
         vault=options.vault,
         second_approval_above=options.second_approval_above,
-        description=f"Salary {period}",
-        charges=(
-            payouts.Charge(SOCIAL, social),
-            payouts.Charge(TAX, slip.income_tax_withheld),
-        ),
+        description=f"Salary {period}" + (" (correction)" if committed else ""),
+        charges=(payouts.Charge(SOCIAL, social), payouts.Charge(TAX, tax)),
         batch=batch,
         request_id=options.request_id,
     )
@@ -909,6 +942,35 @@ def compute(
         request_id=options.request_id,
     )
     return payslip, row
+
+
+def _still_due(
+    slip: Computed, currency: str, committed: Committed | None, corrects: Payslip | None
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Net pay, social contributions and withholding the payout of ``slip`` carries: all of
+    them, or with ``committed`` what the earlier payouts did not (409 if any would fall)."""
+    social = slip.employee_contributions + slip.employer_contributions
+    if committed is None:
+        return slip.net_pay, social, slip.income_tax_withheld
+    net = slip.net_pay - from_minor(committed.net, currency)
+    social -= from_minor(committed.social, currency)
+    tax = slip.income_tax_withheld - from_minor(committed.tax, currency)
+    number = f"#{corrects.id}" if corrects is not None else "the earlier payslip"
+    if min(net, social, tax) < 0:
+        raise Conflict(
+            f"The salary of payslip {number} is already with the bank; this correction would "
+            f"take back part of it (net pay {net}, contributions {social}, withholding {tax} "
+            f"{currency}). Only a correction upward can be paid: recover an overpaid salary "
+            "with the member directly.",
+            net_pay_difference=str(net),
+            currency=currency,
+        )
+    if net == 0:
+        raise Conflict(
+            f"The corrected payslip pays the same net as payslip {number} already did: there is "
+            "nothing to pay."
+        )
+    return net, social, tax
 
 
 #: What the audit trail records of a computed payslip.
@@ -1014,13 +1076,15 @@ def correct(
     days: int | None = None,
     hours: Decimal | None = None,
 ) -> Payslip:
-    """Replace a payslip: its payout is cancelled (the commit entry reversed, so the budget and the
-    liabilities get their amounts back) and the request is computed again — with the current
-    profile and contract, and ``amount``/``days``/``hours`` when given — as the next sequence.
-    Both payslips stay; the old one is ``corrected``.
+    """Replace a payslip: the request is computed again — with the current profile and contract,
+    and ``amount``/``days``/``hours`` when given — as the next sequence. Both payslips stay; the
+    old one is ``corrected``.
 
-    409 once the payout is batched for the bank (the net pay is on its way: correct it in a later
-    period), or when the payslip was already corrected.
+    A payout not yet with the bank is cancelled (its commit entry reversed, so the budget and
+    the liabilities get their amounts back) and the new payslip paid in full. Once the salary is
+    batched, sent or paid, the new payslip's payout carries only the difference to what went to
+    the bank (:class:`Committed`); 409 if the correction would take part of it back, or when the
+    payslip was already corrected.
     """
     text = " ".join(reason.split())
     if not text:
@@ -1046,13 +1110,7 @@ def correct(
         raise ValidationProblem(errors)
     paid_by = session.get(Payout, old.payout_id)
     assert paid_by is not None
-    if paid_by.status not in CORRECTABLE:
-        raise Conflict(
-            f"The salary of payslip #{old.id} is {paid_by.status} for payment (payout "
-            f"#{paid_by.id}); a paid salary is corrected in a later period.",
-            payout_id=paid_by.id,
-        )
-    if paid_by.status != PayoutStatus.CANCELLED:
+    if paid_by.status in (PayoutStatus.PENDING_APPROVAL, PayoutStatus.APPROVED):
         payouts.cancel(session, paid_by.id, actor=options.actor, request_id=options.request_id)
     if days is not None:
         request.days = days
@@ -1068,6 +1126,7 @@ def correct(
         sequence=old.sequence + 1,
         corrects=old,
         reason=text[:500],
+        committed=committed_for(session, request.id),
     )
     audit.record(
         session,

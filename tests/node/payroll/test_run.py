@@ -184,22 +184,87 @@ def test_a_correction_reverses_and_reposts(crew: Crew, node: Node, toy: Payroll)
     assert member["id"] == second["member_id"]
 
 
-def test_a_batched_salary_is_not_corrected(crew: Crew, node: Node, toy: Payroll) -> None:
+def _minor(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+def _batched_slip(crew: Crew, node: Node, amount: str = "1000.00") -> tuple[int, dict[str, Any]]:
+    """A worker's payslip whose net pay is in a pain.001 batch: ``(activity id, payslip)``."""
     use_debtor(node)
     activity_id, _member, headers = worker(crew)
-    slip = ask_salary(crew, contract(crew, activity_id, headers), "1000.00").json()["payslip"]
-    crew.client.post(
+    slip = ask_salary(crew, contract(crew, activity_id, headers), amount).json()["payslip"]
+    batch = crew.client.post(
         "/api/v1/payment-batches", json={"execution_date": "2099-01-15"}, headers=crew.staff
     )
-    before = state_counts(node, Payout, Payslip, JournalEntry)
-    refused = crew.client.post(
-        f"/api/v1/payroll/payslips/{slip['id']}/correct",
-        json={"reason": "Too late"},
+    assert batch.status_code == 201, batch.text
+    return activity_id, slip
+
+
+def test_a_batched_salary_corrected_upward_pays_the_difference(
+    crew: Crew, node: Node, toy: Payroll
+) -> None:
+    activity_id, first = _batched_slip(crew, node)
+    budget_before = available(node, activity_id)
+    corrected = crew.client.post(
+        f"/api/v1/payroll/payslips/{first['id']}/correct",
+        json={"reason": "Two more days", "amount": "1200.00"},
         headers=crew.staff,
     )
-    assert refused.status_code == 409
-    assert "batched" in refused.json()["detail"]
-    assert state_counts(node, Payout, Payslip, JournalEntry) == before
+    assert corrected.status_code == 201, corrected.text
+    second = corrected.json()
+    assert (second["sequence"], second["corrects_id"]) == (2, first["id"])
+    assert _minor(second["employer_cost"]) <= 120000 < _minor(second["employer_cost"]) + 100
+    difference = _minor(second["net_pay"]) - _minor(first["net_pay"])
+    assert difference > 0
+    assert _minor(second["payout"]["amount"]) == difference
+    old = crew.client.get(f"/api/v1/payroll/payslips/{first['id']}", headers=crew.staff).json()
+    assert (old["status"], old["payout"]["status"]) == ("corrected", "batched")
+    # the budget gave only the difference in employer cost; the liabilities hold the new totals
+    added_cost = _minor(second["employer_cost"]) - _minor(first["employer_cost"])
+    assert available(node, activity_id) == budget_before - added_cost
+    assert balance(node, f"activity:{activity_id}:budget") == -(
+        500000 - _minor(second["employer_cost"])
+    )
+    contributions = _minor(second["employee_contributions"]) + _minor(
+        second["employer_contributions"]
+    )
+    assert balance(node, SOCIAL) == -contributions
+    assert balance(node, TAX) == -_minor(second["income_tax_withheld"])
+    assert balance(node, "payouts:pending") == -_minor(second["net_pay"])
+    assert chain_problems(node) == []
+    page = crew.client.get(f"/api/v1/payroll/payslips/{second['id']}/html", headers=crew.staff)
+    assert "déjà payé" in page.text
+
+    # corrected again before the difference reaches the bank: that payout is cancelled, and
+    # the third payslip again pays only what the batched first one did not
+    third = crew.client.post(
+        f"/api/v1/payroll/payslips/{second['id']}/correct",
+        json={"reason": "One more day only", "amount": "1100.00"},
+        headers=crew.staff,
+    ).json()
+    assert third["sequence"] == 3
+    assert _minor(third["payout"]["amount"]) == _minor(third["net_pay"]) - _minor(first["net_pay"])
+    assert balance(node, "payouts:pending") == -_minor(third["net_pay"])
+    assert balance(node, SOCIAL) == -(
+        _minor(third["employee_contributions"]) + _minor(third["employer_contributions"])
+    )
+    assert chain_problems(node) == []
+
+
+def test_a_batched_salary_is_not_corrected_downward(crew: Crew, node: Node, toy: Payroll) -> None:
+    _activity_id, slip = _batched_slip(crew, node)
+    before = state_counts(node, Payout, Payslip, JournalEntry)
+    for amount in ("800.00", "1000.00"):  # less, and the same again: nothing to pay
+        refused = crew.client.post(
+            f"/api/v1/payroll/payslips/{slip['id']}/correct",
+            json={"reason": "Too much", "amount": amount},
+            headers=crew.staff,
+        )
+        assert refused.status_code == 409, refused.text
+        assert "already" in refused.json()["detail"]
+        assert state_counts(node, Payout, Payslip, JournalEntry) == before
+    current = crew.client.get(f"/api/v1/payroll/payslips/{slip['id']}", headers=crew.staff)
+    assert current.json()["status"] == "current"
 
 
 def test_the_periodic_declaration(crew: Crew, node: Node, toy: Payroll) -> None:
