@@ -16,6 +16,7 @@ declarations in :mod:`plugins.at.declarations` (``docs/payroll-at.md`` explains 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
@@ -264,12 +265,7 @@ def _last_gross(p: Mapping[str, Any], part: str, limit: Decimal) -> Decimal:
     return low
 
 
-_PAYROLL: AustriaPayroll | None = None
-
-
+@functools.cache
 def austria_payroll() -> AustriaPayroll:
     """The one Austrian payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = AustriaPayroll()
-    return _PAYROLL
+    return AustriaPayroll()

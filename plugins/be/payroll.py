@@ -25,6 +25,7 @@ rises.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -1044,12 +1045,7 @@ REFERENCE_CASES: tuple[ReferenceCase, ...] = (
 )
 
 
-_PAYROLL: BelgiumPayroll | None = None
-
-
+@functools.cache
 def belgium_payroll() -> BelgiumPayroll:
     """The one Belgian payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = BelgiumPayroll()
-    return _PAYROLL
+    return BelgiumPayroll()

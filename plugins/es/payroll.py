@@ -19,6 +19,7 @@ contribution (its prorrata is already in each month's base).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -311,12 +312,7 @@ def _under_a_year(contract: Contract) -> bool:
     return contract.end + timedelta(days=1) < year_later
 
 
-_PAYROLL: SpainPayroll | None = None
-
-
+@functools.cache
 def spain_payroll() -> SpainPayroll:
     """The one Spanish payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = SpainPayroll()
-    return _PAYROLL
+    return SpainPayroll()

@@ -19,6 +19,7 @@ tax never falls when the gross rises.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -421,12 +422,7 @@ class HungaryPayroll(LawFilesPayroll[_Law]):
         return REFERENCE_CASES
 
 
-_PAYROLL: HungaryPayroll | None = None
-
-
+@functools.cache
 def hungary_payroll() -> HungaryPayroll:
     """The one Hungarian payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = HungaryPayroll()
-    return _PAYROLL
+    return HungaryPayroll()

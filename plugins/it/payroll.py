@@ -18,6 +18,7 @@ Amounts are ``Decimal``, each line rounded half up to the cent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -465,12 +466,7 @@ class ItalyPayroll(LawFilesPayroll[_Law]):
         return REFERENCE_CASES
 
 
-_PAYROLL: ItalyPayroll | None = None
-
-
+@functools.cache
 def italy_payroll() -> ItalyPayroll:
     """The one Italian payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = ItalyPayroll()
-    return _PAYROLL
+    return ItalyPayroll()

@@ -19,6 +19,7 @@ up to the cent, the loonheffing as the table rounds it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -317,12 +318,7 @@ def _included_allowance(gross: Decimal, at: LawAt) -> Decimal:
     return _r(gross * rate / (HUNDRED + rate))
 
 
-_PAYROLL: NetherlandsPayroll | None = None
-
-
+@functools.cache
 def netherlands_payroll() -> NetherlandsPayroll:
     """The one Dutch payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = NetherlandsPayroll()
-    return _PAYROLL
+    return NetherlandsPayroll()

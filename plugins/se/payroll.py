@@ -22,6 +22,7 @@ kronor, as in the tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -354,12 +355,7 @@ class SwedenPayroll(LawFilesPayroll[_Law]):
         return REFERENCE_CASES
 
 
-_PAYROLL: SwedenPayroll | None = None
-
-
+@functools.cache
 def sweden_payroll() -> SwedenPayroll:
     """The one Swedish payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = SwedenPayroll()
-    return _PAYROLL
+    return SwedenPayroll()
