@@ -1,9 +1,12 @@
 """Published examples the Italian computation reproduces (the conformance kit runs them).
 
-Only the Agenzia delle Entrate's worked examples of the cuneo fiscale could be found for the
-2025-2026 law; no official worked payslip of the 2026 IRPEF or of INPS contributions was
-reachable (``docs/payroll-it.md#reference-cases``). The gross of each case is an input chosen so
-that the period's employment income is the example's; the expected figures are the example's.
+Two kinds: the Agenzia delle Entrate's worked examples of the cuneo fiscale sum (the gross of
+each case is the input that gives the example's employment income; the expected figures are the
+example's), and the 2026 contribution minimums of INPS circular 6/2026, whose published figure
+is the expected INPS base of a period of one paid day or one hour below it. No official worked
+payslip of the 2026 IRPEF withholding or of the INPS contributions was reachable; the annual
+IRPEF figures the Agenzia publishes are reproduced in ``tests/plugins/it/test_payroll_it_sources.py``
+(``docs/payroll-it.md#reference-cases``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ CIRCULAR_4E_2025 = (
     "Agenzia delle Entrate, circolare n. 4/E del 16 maggio 2025, § 1.2 "
     "(https://www.agenziaentrate.gov.it/portale/documents/20143/8410823/"
     "Circolare+lavoro+dipendente+LB2025+DD+IRPEF+n.+4+del+16+maggio+2025.pdf)"
+)
+
+
+INPS_CIRCULAR_6_2026 = (
+    "INPS, circolare n. 6 del 30 gennaio 2026 "
+    "(https://www.inps.it/it/it/inps-comunica/atti/circolari-messaggi-e-normativa.html)"
 )
 
 
@@ -63,5 +72,26 @@ REFERENCE_CASES: tuple[ReferenceCase, ...] = (
         source=CIRCULAR_4E_2025 + ", example 2: 3 000 € over 92 days, reddito annuale teorico "
         "3 000 / 92 × 365 = 11 902,17 €, band 5.3 %, sum 5.3 % × 3 000 = 159 €. The gross "
         "3 309,68 gives that employment income.",
+    ),
+    ReferenceCase(
+        id="inps-6-2026-daily-minimum",
+        period=Period(2026, 1),
+        params={},
+        gross=Decimal("40.00"),
+        contract=_days(1, date(2026, 1, 1)),
+        expected={"extra:inps_base": Decimal("58.13")},
+        source=INPS_CIRCULAR_6_2026 + ": minimale di retribuzione giornaliera 2026 of 58,13 € "
+        "(9.5 % of the FPLD minimum pension of 611,85 €). One paid day at 40 € pays "
+        "contributions on 58,13 €.",
+    ),
+    ReferenceCase(
+        id="inps-6-2026-hourly-minimum",
+        period=Period(2026, 2),
+        params={},
+        gross=Decimal("5.00"),
+        contract=Contract(basis=PayBasis.HOURLY, hours=Decimal(1)),
+        expected={"extra:inps_base": Decimal("8.72")},
+        source=INPS_CIRCULAR_6_2026 + ": retribuzione minima oraria for part-time work on a "
+        "40-hour week, 8,72 €. One paid hour at 5 € pays contributions on 8,72 €.",
     ),
 )

@@ -11,7 +11,7 @@ deduction. ``docs/payroll-it.md`` explains each step and its limits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from plugins.payroll.law import LawAt
 from plugins.payroll.model import ZERO
@@ -22,6 +22,7 @@ HUNDRED = Decimal(100)
 TAX_SOURCES = (
     "irpef.brackets",
     "irpef.employment_deduction",
+    "irpef.deduction_ratio_decimals",
     "irpef.employment_deduction_bonus",
     "cuneo.additional_deduction",
     "irpef.withholding_method",
@@ -43,6 +44,7 @@ class TaxLaw:
     exempt_sum: tuple[tuple[Decimal, Decimal], ...]
     additional: tuple[tuple[Decimal, Decimal, Decimal], ...]
     integrative: tuple[Decimal, Decimal, Decimal]
+    ratio_step: Decimal
 
     @classmethod
     def resolve(cls, at: LawAt) -> TaxLaw:
@@ -59,6 +61,7 @@ class TaxLaw:
                 (row[0], row[1], row[2]) for row in at.table("cuneo.additional_deduction")
             ),
             integrative=(limit, yearly, reduction),
+            ratio_step=Decimal(1).scaleb(-at.integer("irpef.deduction_ratio_decimals")),
         )
 
     @property
@@ -89,13 +92,18 @@ class TaxLaw:
                 if lower == ZERO:
                     amount = fixed + tapered
                 else:
-                    amount = fixed + tapered * (upper - income) / (upper - lower)
+                    amount = fixed + tapered * self.ratio((upper - income) / (upper - lower))
                 break
             lower = upper
         low, high, extra = self.deduction_bonus
         if low < income <= high:
             amount += extra
         return amount
+
+    def ratio(self, value: Decimal) -> Decimal:
+        """TUIR art. 13 c. 6: a positive ratio of the deduction formulas is taken with its first
+        four decimals (cut, not rounded: 0.623381 is 0.6233)."""
+        return value.quantize(self.ratio_step, rounding=ROUND_DOWN) if value > 0 else value
 
     def additional_deduction(self, income: Decimal) -> Decimal:
         """L. 207/2024 art. 1 c. 6: the annual ulteriore detrazione (20 000 to 40 000)."""

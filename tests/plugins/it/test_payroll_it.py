@@ -148,12 +148,13 @@ def test_irpef_with_monthly_brackets_and_deduction_shares() -> None:
     s = slip("2500.00")
     assert extra(s, "annual_income") == Decimal("29459.04")  # 2266.08 × 13
     assert extra(s, "irpef_gross") == Decimal("521.20")  # 23 % of 2266.08
-    # art. 13: 1910 × (50 000 − 29 459.04) / 22 000 + 65, a twelfth
-    assert extra(s, "employment_deduction") == Decimal("154.03")
+    # art. 13: 1910 × 0.9336 + 65, a twelfth; the ratio (50 000 − 29 459.04) / 22 000 =
+    # 0.933680 is cut to four decimals (TUIR art. 13 c. 6): 154.01, not 154.03
+    assert extra(s, "employment_deduction") == Decimal("154.01")
     assert extra(s, "additional_deduction") == Decimal("83.33")  # 1 000 / 12
-    assert extra(s, "irpef") == Decimal("283.84")
+    assert extra(s, "irpef") == Decimal("283.85")
     assert extra(s, "regional_surcharge") == Decimal("27.87")  # 1.23 % of 2266.08
-    assert s.income_tax_withheld == Decimal("311.71")
+    assert s.income_tax_withheld == Decimal("311.72")
 
 
 def test_second_bracket_is_33_percent_and_third_43_in_2026() -> None:
@@ -287,10 +288,12 @@ def test_minimum_wage_is_the_inps_floor() -> None:
     assert wage.source.startswith("https://") and wage.effective == date(2026, 1, 1)
 
 
-def test_reference_cases_cite_the_circular() -> None:
-    cases = list(IT.reference_cases())
-    assert len(cases) == 2
-    assert all("4/E" in case.source for case in cases)
+def test_reference_cases_cite_their_circulars() -> None:
+    cases = {case.id: case for case in IT.reference_cases()}
+    assert len(cases) == 4
+    assert all("https://" in case.source for case in cases.values())
+    assert all("4/E" in cases[id].source for id in cases if id.startswith("ade-4e-2025"))
+    assert all("n. 6 del 30 gennaio 2026" in cases[id].source for id in cases if "inps" in id)
 
 
 # -- declarations ---------------------------------------------------------------------------
@@ -386,7 +389,7 @@ def test_cli_payslip_json(run: Run) -> None:
     assert code == 0
     result = json.loads(out)
     assert result == slip("2500.00").as_dict()
-    assert result["income_tax_withheld"] == "311.71"
+    assert result["income_tax_withheld"] == "311.72"
 
 
 def test_cli_employer_cost_and_params(run: Run) -> None:
