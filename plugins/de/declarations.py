@@ -54,7 +54,13 @@ CONTRIBUTION_GROUPS: Mapping[str, str] = {
     "levy_insolvency": "0050 Insolvenzgeldumlage",
     "levy_u1": "Umlage U1",
     "levy_u2": "Umlage U2",
+    "minijob_health": "6000 Krankenversicherung (Pauschalbeitrag)",
+    "minijob_pension": "0100 Rentenversicherung (voller Beitrag)",
+    "minijob_pension_flat": "0500 Rentenversicherung (Pauschalbeitrag)",
+    "flat_tax": "Einheitliche Pauschsteuer",
 }
+#: The Einzugsstelle of every Minijob (Deutsche Rentenversicherung Knappschaft-Bahn-See).
+MINIJOB_ZENTRALE = "Minijob-Zentrale"
 
 
 def registration(
@@ -111,7 +117,7 @@ def monthly(
     for worker, slip in payslips:
         if slip.country != "DE" or slip.period != period:
             raise PayrollError(f"payslip of {slip.country} {slip.period} in the DE return {period}")
-        fund = by_fund[str(slip.params.get("health_fund") or "")]
+        fund = by_fund[_einzugsstelle(slip)]
         for line in slip.lines:
             fund[CONTRIBUTION_GROUPS.get(line.code, line.code)] += (
                 line.employee_amount + line.employer_amount
@@ -152,6 +158,14 @@ def monthly(
         payload=payload,
         schema=f"{SCHEMA_DOC}#periodic-declarations",
     )
+
+
+def _einzugsstelle(slip: Payslip) -> str:
+    """A Minijob's contributions, levies and flat tax go to the Minijob-Zentrale, the others to
+    the worker's health fund."""
+    if slip.extra.get("employment") == "minijob":
+        return MINIJOB_ZENTRALE
+    return str(slip.params.get("health_fund") or "")
 
 
 def _tenth_of_next_month(period: Period) -> date:

@@ -149,6 +149,11 @@ class TaxInput:
     childless: bool  # PVZ
     care_reductions: int  # PVA, 0 to 4
     church: bool  # R > 0
+    #: Pays a pension contribution (KRV = 0); False for a Minijob exempted from it.
+    pension_insured: bool = True
+    #: Pays health, care and unemployment contributions; False for a Minijob, whose employer
+    #: alone pays a flat health rate (the PAP with PKV = 1, PKPV = 0 and ALV = 1).
+    health_insured: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,8 +222,8 @@ def annual_tax(law: TaxLaw, tax_class: int, income: Decimal) -> Decimal:
 def vorsorgepauschale(law: TaxLaw, tax: TaxInput, annual_wage: Decimal) -> Decimal:
     """UPEVP with MVSPKVPV and MVSPHB: the lump sum for pension, health, care and (up to a cap)
     unemployment contributions, in whole euros rounded up."""
-    pension_base = min(annual_wage, law.pension_ceiling)
-    health_base = min(annual_wage, law.health_ceiling)
+    pension_base = min(annual_wage, law.pension_ceiling) if tax.pension_insured else ZERO
+    health_base = min(annual_wage, law.health_ceiling) if tax.health_insured else ZERO
     pension = round_down(pension_base * law.vsp_pension, 2)
     care = law.vsp_care_saxony if tax.saxony else law.vsp_care
     if tax.childless:
@@ -228,8 +233,9 @@ def vorsorgepauschale(law: TaxLaw, tax: TaxInput, annual_wage: Decimal) -> Decim
     health_rate = tax.health_surcharge / 2 / HUNDRED + law.vsp_health
     health = round_down(health_base * (health_rate + care), 2)
     total = round_up(health + pension)
-    if tax.tax_class != 6:
-        unemployment = round_down(law.vsp_unemployment * pension_base, 2)
+    if tax.tax_class != 6 and tax.health_insured:
+        wage = min(annual_wage, law.pension_ceiling)
+        unemployment = round_down(law.vsp_unemployment * wage, 2)
         capped = min(round_down(unemployment + health, 2), law.vsp_cap)
         total = max(total, round_up(pension + capped))
     return total

@@ -5,39 +5,46 @@ module. The formulas are split by concern (``docs/payroll-de.md`` explains them)
 
 * :mod:`plugins.de.social` — pension, unemployment, health and care insurance with their
   ceilings, and the employer levies U1, U2 and Insolvenzgeldumlage;
+* :mod:`plugins.de.midijob` — the same contributions on the reduced bases of the
+  Übergangsbereich (603.01 to 2,000 EUR a month);
+* :mod:`plugins.de.minijob` — the flat rates of a Minijob (up to 603 EUR a month);
 * :mod:`plugins.de.lohnsteuer` — Lohnsteuer, Solidaritätszuschlag and the church-tax base by the
   BMF Programmablaufplan 2026, tax classes I to VI;
 * :mod:`plugins.de.declarations` — DEÜV Anmeldung / Sofortmeldung, the monthly
   Beitragsnachweis and Lohnsteuer-Anmeldung, and the host-country posting rules;
+* :mod:`plugins.de.reference` — the published reference cases;
 * this module — the params, the payslip assembled from those parts, the minimum wage and the
-  published reference cases.
-
-Mini-jobs (up to 603 EUR) and the Übergangsbereich (Midijob, up to 2,000 EUR) have their own
-contribution formulas, which are not covered: such a gross is refused with a PayrollError.
+  inverse around the fall in employer cost above a Minijob.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from importlib.resources import files
 from typing import Any
 
-from plugins.de import declarations
+from plugins.de import declarations, midijob, minijob
 from plugins.de.lohnsteuer import SOURCES as TAX_SOURCES
-from plugins.de.lohnsteuer import TaxInput, TaxLaw, describe, withholding
+from plugins.de.lohnsteuer import TaxInput, TaxLaw, Withholding, describe, withholding
+from plugins.de.midijob import TransitionLaw
+from plugins.de.minijob import MarginalLaw, MiniJob
+from plugins.de.reference import REFERENCE_CASES
 from plugins.de.social import Insured, SocialLaw, contribution_lines
 from plugins.jurisdiction import require_decimal
+from plugins.payroll import solve
 from plugins.payroll.contract import Payroll, ReferenceCase
 from plugins.payroll.law import LawBook
 from plugins.payroll.model import (
+    ZERO,
     Contract,
     Employer,
     MinimumWage,
     PayrollError,
     Payslip,
+    PayslipLine,
     Period,
     PeriodicDeclaration,
     PostingRequirements,
@@ -133,6 +140,25 @@ PARAMS_SCHEMA: dict[str, Any] = {
             "health fund and paid by every employer (default 0.43, AOK Hessen 2026).",
             "0.43",
         ),
+        "pension_opt_out": {
+            "type": "boolean",
+            "default": False,
+            "description": "Minijob only: the worker is exempted from the pension insurance on "
+            "request (§ 6 Abs. 1b SGB VI): no 3.6 % top-up, the employer's 15 % flat rate stays.",
+        },
+        "minijob_flat_tax": {
+            "type": "boolean",
+            "default": True,
+            "description": "Minijob only: the employer pays the 2 % einheitliche Pauschsteuer "
+            "(§ 40a Abs. 2 EStG); false: the Lohnsteuer is withheld by the worker's tax class.",
+        },
+        "minijob_statutory_health": {
+            "type": "boolean",
+            "default": True,
+            "description": "Minijob only: the worker is in the statutory health insurance (own "
+            "or family cover), so the employer pays the 13 % flat health rate; false for a "
+            "privately insured worker.",
+        },
         "sofortmeldung_sector": {
             "type": "boolean",
             "default": False,
@@ -165,8 +191,8 @@ class _Law:
     church_rate: Decimal
     church_reduced_rate: Decimal
     church_reduced_states: frozenset[str]
-    marginal_limit: Decimal
-    transition_upper: Decimal
+    marginal: MarginalLaw
+    transition: TransitionLaw
 
 
 class GermanyPayroll(Payroll):
@@ -197,8 +223,8 @@ class GermanyPayroll(Payroll):
                 church_rate=at.decimal("church.rate"),
                 church_reduced_rate=at.decimal("church.reduced_rate"),
                 church_reduced_states=frozenset(at.text("church.reduced_rate_states").split(",")),
-                marginal_limit=at.decimal("marginal.limit_monthly"),
-                transition_upper=at.decimal("transition.upper_monthly"),
+                marginal=MarginalLaw.read(at),
+                transition=TransitionLaw.read(at),
             )
         return found
 
@@ -243,45 +269,67 @@ class GermanyPayroll(Payroll):
         gross = gross.quantize(CENT, rounding=ROUND_HALF_UP)
         p = self.params(params)
         law = self._at(period.start)
-        if 0 < gross <= law.transition_upper:
-            kind = "Minijob" if gross <= law.marginal_limit else "Übergangsbereich (Midijob)"
-            raise PayrollError(
-                f"gross {gross} EUR is a {kind} (up to {law.transition_upper} EUR a month), "
-                "whose contribution formulas are not covered"
+        if law.marginal.covers(gross):
+            return self._minijob(period, gross, p, law)
+        insured = _insured(p)
+        extra: dict[str, str] = {"employment": "regular"}
+        if law.transition.covers(gross):
+            lines, bases = midijob.contribution_lines(law.social, law.transition, insured, gross)
+            extra = {
+                "employment": "übergangsbereich",
+                "transition_total_base": str(bases.total),
+                "transition_employee_base": str(bases.employee),
+            }
+        else:
+            lines = contribution_lines(law.social, insured, gross)
+        tax = withholding(law.tax, _tax_input(p, law), gross)
+        return self._slip(period, gross, p, law, lines, tax, extra)
+
+    def _minijob(self, period: Period, gross: Decimal, p: Mapping[str, Any], law: _Law) -> Payslip:
+        """A Minijob: flat rates, and the Lohnsteuer either flat (employer) or by tax class."""
+        job = MiniJob(
+            statutory_health=p["minijob_statutory_health"],
+            pension_opt_out=p["pension_opt_out"],
+            flat_tax=p["minijob_flat_tax"],
+            u1=bool(p["u1_rate"]),
+        )
+        lines = minijob.contribution_lines(law.social, law.marginal, job, gross)
+        if job.flat_tax:
+            tax = Withholding(ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)
+            sources: tuple[str, ...] = ("marginal.flat_tax_rate",)
+        else:
+            tax_input = replace(
+                _tax_input(p, law), pension_insured=not job.pension_opt_out, health_insured=False
             )
-        saxony = p["state"] == SAXONY
-        insured = Insured(
-            health_surcharge=p["health_surcharge"],
-            saxony=saxony,
-            childless=p["childless"],
-            children_under_25=p["care_reduction_children"],
-            u1_rate=p["u1_rate"],
-            u2_rate=p["u2_rate"],
-        )
-        lines = contribution_lines(law.social, insured, gross)
-        tax_input = TaxInput(
-            tax_class=p["tax_class"],
-            children_allowances=p["children_allowances"],
-            health_surcharge=p["health_surcharge"],
-            saxony=saxony,
-            childless=p["childless"],
-            care_reductions=law.social.care_reductions(p["care_reduction_children"]),
-            church=p["church_member"],
-        )
-        tax = withholding(law.tax, tax_input, gross)
+            tax, sources = withholding(law.tax, tax_input, gross), ()
+        extra = {"employment": "minijob"}
+        return self._slip(period, gross, p, law, lines, tax, extra, sources)
+
+    def _slip(
+        self,
+        period: Period,
+        gross: Decimal,
+        p: Mapping[str, Any],
+        law: _Law,
+        lines: Sequence[PayslipLine],
+        tax: Withholding,
+        extra: Mapping[str, str],
+        tax_sources: tuple[str, ...] = (),
+    ) -> Payslip:
+        """The payslip of ``lines`` and ``tax``, with the church tax and the figures shown."""
         reduced = p["state"] in law.church_reduced_states
         church_rate = law.church_reduced_rate if reduced else law.church_rate
         church = (tax.church_base * church_rate / HUNDRED).quantize(CENT, rounding=ROUND_DOWN)
-        extra = {
+        church_key = "church.reduced_rate" if reduced else "church.rate"
+        shown = {
+            **extra,
             "lohnsteuer": str(tax.lohnsteuer),
             "solidarity_surcharge": str(tax.solidarity),
             "church_tax_base": str(tax.church_base),
             "church_tax_rate": str(church_rate) if p["church_member"] else "0",
             "church_tax": str(church),
             **describe(tax),
-            "withholding_sources": ",".join(
-                (*TAX_SOURCES, "church.reduced_rate" if reduced else "church.rate")
-            ),
+            "withholding_sources": ",".join(tax_sources or (*TAX_SOURCES, church_key)),
         }
         return Payslip(
             country=self.country,
@@ -291,8 +339,49 @@ class GermanyPayroll(Payroll):
             lines=tuple(lines),
             income_tax_withheld=tax.lohnsteuer + tax.solidarity + church,
             params=p,
-            extra=extra,
+            extra=shown,
         )
+
+    def cost_drops(
+        self, period: Period, params: Mapping[str, Any] | None = None
+    ) -> tuple[Decimal, ...]:
+        """The Geringfügigkeitsgrenze, when the employer cost falls just above it: the
+        Minijob's flat rates (up to about 31 % of the pay, on the employer alone) give way to
+        the Übergangsbereich, whose employer share starts near 28 % of a base smaller than the
+        gross. Without the 13 % health or the 2 % tax flat rate the Minijob costs less and
+        nothing falls."""
+        limit = self._at(period.start).marginal.limit
+        below, above = (self.payslip(period, gross, params) for gross in (limit, limit + CENT))
+        return (limit,) if above.employer_cost < below.employer_cost else ()
+
+    def gross_for_employer_cost(
+        self,
+        period: Period,
+        employer_cost: Decimal,
+        params: Mapping[str, Any] | None = None,
+        contract: Contract | None = None,
+    ) -> Payslip:
+        """The inverse, choosing the highest gross when two reach the budget.
+
+        Employer cost rises with gross except where it falls above the Minijob limit, so a
+        budget between the cost of the first gross of the Übergangsbereich and the cost at the
+        limit is within reach of a Minijob and of a Midijob. The answer is then searched among
+        the grosses above the limit (the highest gross whose cost is within the budget, or the
+        next one when nearer, as elsewhere); every other budget is the base class's search."""
+        checked = self.params(params)
+        limit = self._at(period.start).marginal.limit
+        unit = Decimal(1).scaleb(-self.minor_unit)
+
+        def cost(gross: Decimal) -> Decimal:
+            return self.payslip(period, gross, checked, contract).employer_cost
+
+        if not cost(limit + unit) <= employer_cost < cost(limit):
+            return super().gross_for_employer_cost(period, employer_cost, checked, contract)
+
+        def above_the_limit(extra: Decimal) -> Payslip:
+            return self.payslip(period, limit + extra, checked, contract)
+
+        return solve.gross_for_employer_cost(above_the_limit, employer_cost, self.minor_unit)
 
     # -- minimum wage ---------------------------------------------------------------------
 
@@ -334,72 +423,29 @@ class GermanyPayroll(Payroll):
         return REFERENCE_CASES
 
 
-# -- published examples the computation reproduces ----------------------------------------
+def _insured(p: Mapping[str, Any]) -> Insured:
+    """The worker's situation for the social insurance, from the params."""
+    return Insured(
+        health_surcharge=p["health_surcharge"],
+        saxony=p["state"] == SAXONY,
+        childless=p["childless"],
+        children_under_25=p["care_reduction_children"],
+        u1_rate=p["u1_rate"],
+        u2_rate=p["u2_rate"],
+    )
 
-_AAV = (
-    "https://www.aav-paff.com/sozialversicherungswerte (Sozialversicherungswerte 2026: maximum "
-    "monthly employer subsidy for the privately insured, which equals the employer's statutory "
-    "share at the ceiling of 5.812,50 EUR with the average Zusatzbeitrag 2,9 %): "
-)
-_CARE_TABLE = (
-    "https://mhplus-app.de/media/magazine/epaper-BKK-Pflegeversicherung/index.html (BKK "
-    "Pflegeversicherung brochure, table of the care insurance shares from 2025: contribution "
-    "3,6 %, employer 1,8 %; employee "
-)
 
-REFERENCE_CASES: tuple[ReferenceCase, ...] = (
-    ReferenceCase(
-        id="employer-health-and-care-at-the-ceiling",
-        period=Period(2026, 3),
-        params={},
-        gross=Decimal("6000.00"),
-        expected={
-            "line:health:employer_amount": Decimal("508.59"),
-            "line:care:employer_amount": Decimal("104.63"),
-        },
-        source=_AAV + "KV 508,59 EUR, Pflege 104,63 EUR",
-    ),
-    ReferenceCase(
-        id="care-rate-childless",
-        period=Period(2026, 3),
-        params={"childless": True},
-        gross=Decimal("3000.00"),
-        expected={
-            "line:care:employee_rate": Decimal("2.4"),
-            "line:care:employer_rate": Decimal("1.8"),
-        },
-        source=_CARE_TABLE + "childless 2,4 %)",
-    ),
-    ReferenceCase(
-        id="care-rate-three-children",
-        period=Period(2026, 3),
-        params={"care_reduction_children": 3},
-        gross=Decimal("3000.00"),
-        expected={"line:care:employee_rate": Decimal("1.3")},
-        source=_CARE_TABLE + "parents of 3 children 1,3 %)",
-    ),
-    ReferenceCase(
-        id="care-rate-five-children",
-        period=Period(2026, 3),
-        params={"care_reduction_children": 6},
-        gross=Decimal("3000.00"),
-        expected={"line:care:employee_rate": Decimal("0.8")},
-        source=_CARE_TABLE + "parents of 5 or more children 0,8 %)",
-    ),
-    ReferenceCase(
-        id="care-rate-saxony",
-        period=Period(2026, 3),
-        params={"state": "SN"},
-        gross=Decimal("3000.00"),
-        expected={
-            "line:care:employee_rate": Decimal("2.3"),
-            "line:care:employer_rate": Decimal("1.3"),
-        },
-        source="https://www.allgaeuer-zeitung.de/pflege/pflege-warum-zahlen-arbeitnehmer-in-"
-        "sachsen-einen-hoeheren-beitrag-108181852 (care insurance since 2025 per the BMG: in "
-        "Saxony the employer pays 1,3 %, the employee with children 2,3 %)",
-    ),
-)
+def _tax_input(p: Mapping[str, Any], law: _Law) -> TaxInput:
+    """The PAP's inputs, from the params."""
+    return TaxInput(
+        tax_class=p["tax_class"],
+        children_allowances=p["children_allowances"],
+        health_surcharge=p["health_surcharge"],
+        saxony=p["state"] == SAXONY,
+        childless=p["childless"],
+        care_reductions=law.social.care_reductions(p["care_reduction_children"]),
+        church=p["church_member"],
+    )
 
 
 _PAYROLL: GermanyPayroll | None = None

@@ -111,9 +111,10 @@ def _halved(
     }
 
 
-def _employer_only(
+def employer_only(
     code: str, label: str, base: Decimal, rate: Decimal, keys: tuple[str, ...]
 ) -> dict[str, Any]:
+    """A line the employer alone pays: ``rate`` percent of ``base``."""
     return {
         "code": code,
         "label": label,
@@ -154,36 +155,37 @@ def contribution_lines(law: SocialLaw, insured: Insured, gross: Decimal) -> list
         ),
         _care(law, insured, health_base),
     ]
+    fields += levy_lines(law, insured, pension_base, ("pension.ceiling_monthly",))
+    return list(PayslipLine.all_from_fields(fields))
+
+
+def levy_lines(
+    law: SocialLaw, insured: Insured, base: Decimal, keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The employer levies on ``base`` (computed from the law values ``keys``): U1 when the
+    employer takes part, U2, and the Insolvenzgeldumlage."""
+    fields: list[dict[str, Any]] = []
     if insured.u1_rate:
         fields.append(
-            _employer_only(
+            employer_only(
                 "levy_u1",
                 "Umlage U1 (Entgeltfortzahlung bei Krankheit)",
-                pension_base,
+                base,
                 insured.u1_rate,
-                ("pension.ceiling_monthly",),
+                keys,
             )
         )
     if insured.u2_rate:
         fields.append(
-            _employer_only(
-                "levy_u2",
-                "Umlage U2 (Mutterschaft)",
-                pension_base,
-                insured.u2_rate,
-                ("pension.ceiling_monthly",),
-            )
+            employer_only("levy_u2", "Umlage U2 (Mutterschaft)", base, insured.u2_rate, keys)
         )
     fields.append(
-        _employer_only(
-            "levy_insolvency",
-            "Insolvenzgeldumlage",
-            pension_base,
-            law.insolvency_rate,
-            ("levy.insolvency_rate", "pension.ceiling_monthly"),
+        employer_only(
+            "levy_insolvency", "Insolvenzgeldumlage", base, law.insolvency_rate,
+            ("levy.insolvency_rate", *keys),
         )
-    )
-    return list(PayslipLine.all_from_fields(fields))
+    )  # fmt: skip
+    return fields
 
 
 def _care(law: SocialLaw, insured: Insured, base: Decimal) -> dict[str, Any]:

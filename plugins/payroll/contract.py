@@ -117,9 +117,9 @@ class Payroll(abc.ABC):
 
         Contract: Decimal only (a float raises ``TypeError``); every line rounded to the minor
         unit; ``net_pay ≤ net_before_tax ≤ gross ≤ employer_cost``; employer cost never
-        decreases when gross rises, nor does net before tax except across the thresholds listed
-        by :meth:`net_drops`; the same input gives the same payslip; each line names in
-        ``sources`` the law parameters it used.
+        decreases when gross rises except across the thresholds listed by :meth:`cost_drops`,
+        nor does net before tax except across those listed by :meth:`net_drops`; the same input
+        gives the same payslip; each line names in ``sources`` the law parameters it used.
         """
 
     def net_drops(
@@ -129,6 +129,16 @@ class Payroll(abc.ABC):
         net before tax — a contribution that becomes due on the whole pay once a ceiling is
         crossed (France: the Agirc-Arrco CET above the social-security ceiling). The conformance
         kit accepts a fall in net only there. None by default."""
+        return ()
+
+    def cost_drops(
+        self, period: Period, params: Mapping[str, Any] | None = None
+    ) -> tuple[Decimal, ...]:
+        """Grosses (full-time open-ended monthly contract) just above which the law itself lowers
+        the employer cost — flat-rate contributions of a marginal job that give way to lower
+        proportional ones once its ceiling is crossed (Germany: the Minijob's flat rates up to
+        603 EUR, the Übergangsbereich above). The conformance kit accepts a fall in employer cost
+        only there. None by default."""
         return ()
 
     def gross_for_employer_cost(

@@ -3,11 +3,11 @@
 A pytest plugin, installed with coopnode (entry point ``pytest11``; without plugin autoloading
 add ``-p plugins.payroll.kit``). It checks what :class:`~plugins.payroll.contract.Payroll`
 promises and a machine can verify: net ≤ gross ≤ employer cost, employer cost and net before
-tax monotonic in gross, the inverse within one minor unit, determinism, Decimal only (a float
-anywhere in the computation fails, caught with :class:`decimal.FloatOperation`), a valid params
-schema (JSON Schema draft 2020-12) whose defaults validate, every law parameter sourced (https)
-and dated within the law's range, every payslip line naming the law it used, and the country's
-own reference cases. Run it
+tax monotonic in gross (except across the thresholds the country declares), the inverse within
+one minor unit, determinism, Decimal only (a float anywhere in the computation fails, caught
+with :class:`decimal.FloatOperation`), a valid params schema (JSON Schema draft 2020-12) whose
+defaults validate, every law parameter sourced (https) and dated within the law's range, every
+payslip line naming the law it used, and the country's own reference cases. Run it
 
 * on installed countries: ``pytest --payroll-country FR --payroll-country BE``;
 * on a plugin module (its ``coop_register_jurisdictions``) or any ``module:attribute`` that is
@@ -169,6 +169,10 @@ class Scenario:
     def net_drops(self) -> tuple[Decimal, ...]:
         """The thresholds where the country says its law lowers net before tax."""
         return tuple(self.subject.ready.net_drops(self.period, dict(self.params)))
+
+    def cost_drops(self) -> tuple[Decimal, ...]:
+        """The thresholds where the country says its law lowers the employer cost."""
+        return tuple(self.subject.ready.cost_drops(self.period, dict(self.params)))
 
     def inverse(self, employer_cost: Decimal) -> Payslip:
         return _call(
@@ -657,18 +661,20 @@ def check_ordering(scenario: Scenario) -> None:
 
 
 def check_monotonic(scenario: Scenario) -> None:
-    """Employer cost never decreases when gross rises; nor does net before tax, except across
-    a threshold the country declares in ``net_drops`` (checked on both sides of each)."""
+    """Neither employer cost nor net before tax decreases when gross rises, except across a
+    threshold the country declares in ``cost_drops`` (employer cost) or ``net_drops`` (net
+    before tax); both sides of each declared threshold are checked."""
     problems = _Problems(scenario.where)
-    drops = scenario.net_drops()
+    drops = {"employer_cost": scenario.cost_drops(), "net_before_tax": scenario.net_drops()}
     unit = scenario.subject.unit
-    edges = [(d, scenario.payslip(d)) for d in drops] + [
-        (d + unit, scenario.payslip(d + unit)) for d in drops
+    thresholds = sorted(set(drops["employer_cost"]) | set(drops["net_before_tax"]))
+    edges = [(d, scenario.payslip(d)) for d in thresholds] + [
+        (d + unit, scenario.payslip(d + unit)) for d in thresholds
     ]
     grid = sorted(scenario.grid() + edges, key=lambda pair: pair[0])
     for (low, before), (high, after) in itertools.pairwise(grid):
-        for name in ("employer_cost", "net_before_tax"):
-            declared = name == "net_before_tax" and any(low <= d < high for d in drops)
+        for name, declared_drops in drops.items():
+            declared = any(low <= d < high for d in declared_drops)
             if getattr(after, name) < getattr(before, name) and not declared:
                 problems.add(
                     f"{name} falls from {getattr(before, name)} at gross {low} to "

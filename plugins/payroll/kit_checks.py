@@ -66,7 +66,8 @@ def test_net_le_gross_le_employer_cost(payroll_scenario: Scenario) -> None:
 
 
 def test_monotonic_in_gross(payroll_scenario: Scenario) -> None:
-    """Employer cost and net before tax never decrease when gross rises."""
+    """Employer cost and net before tax never decrease when gross rises, except across the
+    thresholds the country declares (``cost_drops``, ``net_drops``)."""
     kit.verdict(kit.check_monotonic, payroll_scenario)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -357,8 +357,10 @@ def test_the_fast_json_writer_writes_exactly_as_dict(run: Run) -> None:
         payroll = jurisdiction.payroll()
         if payroll is not None:
             period = max(payroll.law.covers_from, payroll.law.covers_until.replace(day=1))
+            unit = Decimal(1).scaleb(-payroll.minor_unit)
             for gross in ("1234.56", "4321.00", "15000.00"):
-                slips.append(payroll.payslip(Period.of(period), Decimal(gross)))
+                amount = Decimal(gross).quantize(unit, ROUND_DOWN)  # HUF: whole forints
+                slips.append(payroll.payslip(Period.of(period), amount))
     assert any(line.code == "social_security" for slip in slips for line in slip.lines)  # Toyland
     for slip in slips:
         for ident in ("a", 7, None, ["x", {"y": 1}], "é\n"):

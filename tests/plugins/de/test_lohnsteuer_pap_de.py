@@ -160,3 +160,21 @@ def test_payslip_params_reach_the_pap_inputs(pap_program, params, pap) -> None: 
         assert Decimal(payslip.extra["lohnsteuer"]) * HUNDRED == expected["LSTLZZ"]
         assert Decimal(payslip.extra["solidarity_surcharge"]) * HUNDRED == expected["SOLZLZZ"]
         assert Decimal(payslip.extra["church_tax_base"]) * HUNDRED == expected["BK"]
+
+
+@pytest.mark.parametrize("opt_out", [False, True])
+@pytest.mark.parametrize("tax_class", [1, 3, 5, 6])
+def test_minijob_taxed_by_class_is_the_pap_without_health_cover(  # type: ignore[no-untyped-def]
+    pap_program, tax_class: int, opt_out: bool
+) -> None:
+    """A Minijob taxed by its class: the PAP with no health, care or unemployment cover of the
+    worker's own (PKV = 1 with no premium, ALV = 1) and, when exempted, no pension (KRV = 1)."""
+    payroll = GermanyPayroll()
+    params = {"minijob_flat_tax": False, "tax_class": tax_class, "pension_opt_out": opt_out}
+    for gross in ("0.01", "175.00", "450.00", "603.00"):
+        payslip = payroll.payslip(MONTHS[1], Decimal(gross), {**params, "church_member": True})
+        inputs = {"LZZ": 2, "RE4": Decimal(gross) * HUNDRED, "STKL": tax_class, "R": 1}
+        pap = pap_program.run({**inputs, "KRV": int(opt_out), "ALV": 1, "PKV": 1, "PKPV": 0})
+        assert Decimal(payslip.extra["lohnsteuer"]) * HUNDRED == pap["LSTLZZ"]
+        assert Decimal(payslip.extra["church_tax_base"]) * HUNDRED == pap["BK"]
+    assert tax_class < 5 or pap["LSTLZZ"] > 0

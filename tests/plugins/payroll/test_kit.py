@@ -3,11 +3,15 @@ fails it where it is broken and says why, and its building blocks work on their 
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from defusedxml import ElementTree
@@ -287,3 +291,60 @@ def test_the_checks_work_without_pytest(toy_country: Path) -> None:
     kit.check_provided(subject)
     with pytest.raises(kit.Nonconformity, match=r"ZZ 2025-01 params default: \d+ problems?\n  - "):
         kit.check_deterministic(subject.scenarios[0])
+
+
+def _toy_with_cost_drop_at(monkeypatch: pytest.MonkeyPatch, threshold: str) -> kit.Subject:
+    """Toyland's employer cost falls above 3000 (``coop_toy_broken:non_monotonic``); this one
+    declares a fall in employer cost just above ``threshold``."""
+    from coop_toy_broken import NonMonotonic
+
+    class DeclaresACostDrop(NonMonotonic):
+        def cost_drops(
+            self, period: Period, params: Mapping[str, Any] | None = None
+        ) -> tuple[Decimal, ...]:
+            return (Decimal(threshold),)
+
+    module = ModuleType("coop_toy_cost_drop")
+    module.declared = DeclaresACostDrop  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    (subject,) = kit.load_spec("coop_toy_cost_drop:declared")
+    return subject
+
+
+def test_a_fall_in_employer_cost_passes_only_where_the_country_declares_it(
+    toy_country: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    declared = _toy_with_cost_drop_at(monkeypatch, "3000.00")
+    assert declared.scenarios
+    for scenario in declared.scenarios:
+        assert scenario.cost_drops() == (Decimal("3000.00"),)
+        kit.check_monotonic(scenario)  # the fall between 3000.00 and 3000.01 is declared
+    elsewhere = _toy_with_cost_drop_at(monkeypatch, "2500.00")
+    with pytest.raises(kit.Nonconformity, match=r"employer_cost falls from [\d.]+ at gross 3000"):
+        kit.check_monotonic(elsewhere.scenarios[0])
+
+
+def test_a_declared_cost_drop_does_not_excuse_a_fall_in_net(
+    toy_country: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subject = _toy_with_cost_drop_at(monkeypatch, "3000.00")
+    scenario = subject.scenarios[0]
+    payroll = subject.ready
+    original = payroll.payslip
+
+    def net_falls_too(
+        period: Period,
+        gross: Decimal,
+        params: Mapping[str, Any] | None = None,
+        contract: Any = None,
+    ) -> Payslip:
+        slip = original(period, gross, params, contract)
+        if gross <= 3000:
+            return slip
+        first, *rest = slip.lines
+        dearer = PayslipLine(**{**first.__dict__, "employee_amount": first.employee_amount + 50})
+        return Payslip(**{**slip.__dict__, "lines": (dearer, *rest)})
+
+    monkeypatch.setattr(payroll, "payslip", net_falls_too)
+    with pytest.raises(kit.Nonconformity, match=r"net_before_tax falls from [\d.]+ at gross 3000"):
+        kit.check_monotonic(scenario)
