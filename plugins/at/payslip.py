@@ -282,12 +282,8 @@ def withholding(
     regular_base = (
         parts.regular - employee_total(regular_lines) + excess - (special_sv - sv_within) + beyond
     )
-    annual = max(ZERO, regular_base * 12 - law.expenses)
     children = p["family_bonus_children_under_18"] + p["family_bonus_children_18_plus"]
-    credits = law.commuting_credit + law.sole_earner_credit(
-        children if p["sole_earner_credit"] else 0
-    )
-    monthly = r(max(ZERO, law.tariff(annual) - credits) / 12)
+    monthly = law.monthly_tax(regular_base, children if p["sole_earner_credit"] else 0)
     under, over = law.family_bonus
     share = 2 if p["family_bonus_share"] == "half" else 1
     bonus = (

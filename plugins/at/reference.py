@@ -1,11 +1,14 @@
 """Published Austrian figures the payslip reproduces.
 
-No worked 2026 payslip example of the BMF or the ÖGK (Brutto-Netto-Rechner, Lohnsteuer-
-richtlinien) was reachable offline. Two kinds of cases stand in for them:
+No worked 2026 payslip example of the BMF or the ÖGK (Brutto-Netto-Rechner, Effektiv-Tarif-
+Lohnsteuertabellen 2026) was reachable offline. Three kinds of cases stand in for them:
 
-* the published 2026 tables, where they fix a figure of the payslip directly: the reduced
-  unemployment rates at the band limits, the ceilings, the marginal-employment threshold, the
-  Vienna housing rate, the DZ of a Land and the monthly Familienbonus Plus;
+* the authorities' 2026 figures, where they fix a figure of the payslip directly: the ÖGK's
+  Beitragsrechtliche Werte 2026 (reduced unemployment rates at the band limits, the ceilings,
+  the marginal-employment threshold), the BMF's Lohnsteuerrichtlinien Rz 1055a (the 2026
+  Freigrenze of the sonstige Bezüge: no fixed-rate tax up to a Jahressechstel of 2 615 €) and
+  the BMF's monthly Familienbonus Plus;
+* other published 2026 rates read at one figure (Vienna's housing rate, a Land's DZ);
 * the 2026 results of an independent public calculator (jobs.at Brutto-Netto-Rechner, "Dein
   Einkommen 2026"), employee side only: social insurance and Lohnsteuer of a regular month and
   of the 13th and 14th salary. Not an authority's example: a cross-check, named as such.
@@ -21,17 +24,39 @@ from plugins.payroll.contract import ReferenceCase
 from plugins.payroll.model import Period
 
 MARCH = Period(2026, 3)
+_OEGK = (
+    "ÖGK, Beitragsrechtliche Werte 2026 (Aufwertungszahl 1,073, BGBl. II Nr. 263/2025), "
+    "https://www.gesundheitskasse.at/cdscontent/?contentid=10007.908421&portal=oegkdgportal"
+)
 _BANDS = (
-    "Dachverband / ÖGK Arbeitslosenversicherung 2026 at low incomes (§ 2a AMPFG), as published "
-    "in https://berichte.infomedia.co.at/1638/Eisner%20Gunda%20WIN2026/Eisner%20Gunda%20WIN2026/14 "
-    "and https://linda.lindeverlag.at/Dokument/602084: monthly base up to 2 225 € 0 %, above "
-    "2 225 up to 2 427 € 1 %, above 2 427 up to 2 630 € 2 %, above 2 630 € 2,95 %"
+    f"{_OEGK}: Grenzbeträge zum Dienstnehmeranteil am Arbeitslosenversicherungsbeitrag ab "
+    "01.01.2026 (§ 2a AMPFG): bis 2 225,00 € 0 %, über 2 225,00 bis 2 427,00 € 1 %, über "
+    "2 427,00 bis 2 630,00 € 2 %, über 2 630,00 € 2,95 %"
 )
 _CEILINGS = (
-    "SV-Werte 2026 (Aufwertungszahl 1,073), https://linda.lindeverlag.at/Dokument/602084 and "
-    "https://www.klienten-info.net/newsletter/?art_id=2892&kicat=2: Höchstbeitragsgrundlage "
-    "6 930 € a month, 13 860 € a year for Sonderzahlungen; Geringfügigkeitsgrenze 551,10 €"
+    f"{_OEGK}: Höchstbeitragsgrundlage monatlich 6 930,00 €, jährlich für Sonderzahlungen "
+    "13 860,00 €; Geringfügigkeitsgrenze monatlich 551,10 €"
 )
+_FREIGRENZE = (
+    "BMF, Lohnsteuerrichtlinien 2002 Rz 1055a (Wartungserlass 2025), https://certexternal-www."
+    "360.lexisnexis.at/d/w_bmf_2025_000001552_LStR_2002_19_2_Son_64f5fac01e: 'Die Freigrenze "
+    "(Jahressechstel) für die sonstigen Bezüge gemäß § 67 Abs. 1 EStG 1988 beträgt … 2026 "
+    "2.615 Euro' — no fixed-rate tax on the sonstige Bezüge while the Jahressechstel is at most "
+    "that"
+)
+
+
+def _freigrenze(case_id: str, gross: str, why: str) -> ReferenceCase:
+    """A 14th salary of one monthly pay, paid in June with the month's regular pay (half the
+    gross each): the Jahressechstel is two months of that pay, at most the Freigrenze."""
+    return ReferenceCase(
+        id=case_id,
+        period=Period(2026, 6),
+        params={"special_payment": "first", "state": "oberoesterreich"},
+        gross=Decimal(gross),
+        expected={"extra:tax_special": Decimal("0.00")},
+        source=f"{_FREIGRENZE}; {why}",
+    )
 
 
 def _band(case_id: str, gross: str, rate: str) -> ReferenceCase:
@@ -138,6 +163,17 @@ REFERENCE_CASES: tuple[ReferenceCase, ...] = (
         source=f"{_CEILINGS}; § 5 Abs. 2 ASVG and ÖGK (https://www.gesundheitskasse.at/"
         "cdscontent/?contentid=10007.895936&portal=oegkdgportal): marginal employment bears "
         "accident insurance (1,1 %, employer) only",
+    ),
+    _freigrenze(
+        "lstr-rz1055a-freigrenze-2026-at-2615",
+        "2615.00",
+        "regular pay 1 307,50 € and a 14th salary of 1 307,50 €: Jahressechstel 2 615,00 €",
+    ),
+    _freigrenze(
+        "lstr-rz1055a-freigrenze-2026-above-the-2025-value",
+        "2600.00",
+        "regular pay 1 300 € and a 14th salary of 1 300 €: Jahressechstel 2 600 €, above the "
+        "2025 Freigrenze of 2 570 € but within the 2026 one",
     ),
     ReferenceCase(
         id="wbf-vienna-0.75",

@@ -131,6 +131,15 @@ class AustrianLaw:
             tax += (top - low) * rate / HUNDRED
         return tax
 
+    def monthly_tax(self, base: Decimal, sole_earner_children: int = 0) -> Decimal:
+        """§§ 33, 66 EStG: the month's Lohnsteuer on a regular monthly assessment base (pay less
+        its social insurance, before the Werbungskostenpauschale), before the Familienbonus
+        Plus: made annual, less the Pauschale, taxed by the tariff, less the
+        Verkehrsabsetzbetrag and the AVAB / AEAB, not below zero, a twelfth, to the cent."""
+        annual = max(ZERO, base * 12 - self.expenses)
+        credits = self.commuting_credit + self.sole_earner_credit(sole_earner_children)
+        return r(max(ZERO, self.tariff(annual) - credits) / 12)
+
     def sole_earner_credit(self, children: int) -> Decimal:
         """§ 33 Abs. 4 EStG: the annual Alleinverdiener-/Alleinerzieherabsetzbetrag."""
         one, two, more = self.sole_earner
@@ -143,7 +152,9 @@ class AustrianLaw:
     def special_tax(self, start: Decimal, amount: Decimal) -> tuple[Decimal, Decimal]:
         """§ 67 Abs. 1 EStG: the fixed-rate tax on ``amount`` of sonstige Bezüge, the year's
         earlier ones having used ``start``; returns the tax and the part beyond the last band
-        (taxed with the tariff like a regular payment)."""
+        (taxed with the tariff like a regular payment). The withholding knows no cap just above
+        the Freigrenze: the Einschleifregelung (at most 30 % of the excess) is § 41 Abs. 4 EStG,
+        for the annual assessment."""
         tax = ZERO
         low = start
         high = start + amount

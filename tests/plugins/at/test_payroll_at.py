@@ -159,6 +159,19 @@ def test_small_sixth_is_free_of_fixed_rate_tax() -> None:
     assert extra(payslip, "tax_special") == 0
 
 
+def test_freigrenze_2026_is_2615_and_has_no_cap_above_it() -> None:
+    """LStR Rz 1055a: no fixed-rate tax up to a Jahressechstel of 2 615 € (2 570 € in 2025).
+    Just above, the whole special payment less 620 € bears 6 %: the 30 % cap on the excess
+    (Einschleifregelung) is § 41 Abs. 4 EStG, for the annual assessment only."""
+    at_limit = slip("2615.00", Period(2026, 6), special_payment="first")
+    assert extra(at_limit, "jahressechstel") == Decimal("2615.00")
+    assert extra(at_limit, "tax_special") == 0
+    above = slip("2615.02", Period(2026, 6), special_payment="first")
+    # 1 307.51 less 14.12 % (KV 3.87 + PV 10.25, AV 0 % at this base) = 1 122.89; 6 % of 502.89
+    assert extra(above, "tax_base_special") == Decimal("1122.89")
+    assert extra(above, "tax_special") == Decimal("30.17")
+
+
 def test_special_payment_ceiling_counts_the_earlier_one() -> None:
     payslip = slip(
         "11000.00", Period(2026, 11), special_payment="second", special_payment_amount="8000.00"
