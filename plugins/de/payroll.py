@@ -19,11 +19,11 @@ module. The formulas are split by concern (``docs/payroll-de.md`` explains them)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from importlib.resources import files
 from typing import Any
 
 from plugins.de import declarations, midijob, minijob
@@ -35,8 +35,8 @@ from plugins.de.reference import REFERENCE_CASES
 from plugins.de.social import Insured, SocialLaw, contribution_lines
 from plugins.jurisdiction import require_decimal
 from plugins.payroll import solve
-from plugins.payroll.contract import Payroll, ReferenceCase
-from plugins.payroll.law import LawBook
+from plugins.payroll.contract import LawFilesPayroll, ReferenceCase
+from plugins.payroll.law import LawAt
 from plugins.payroll.model import (
     ZERO,
     Contract,
@@ -195,38 +195,25 @@ class _Law:
     transition: TransitionLaw
 
 
-class GermanyPayroll(Payroll):
+class GermanyPayroll(LawFilesPayroll[_Law]):
     """German payroll law of 2026 (see the module docstring and ``docs/payroll-de.md``)."""
 
     country = "DE"
     currency = "EUR"
     minor_unit = 2
+    law_package = "plugins.de"
+    law_files = LAW_FILES
 
-    def __init__(self, book: LawBook | None = None) -> None:
-        package = files("plugins.de")
-        self._book = book or LawBook.load(*(package.joinpath(name) for name in LAW_FILES))
-        self._days: dict[date, _Law] = {}
-
-    # -- the law --------------------------------------------------------------------------
-
-    @property
-    def law(self) -> LawBook:
-        return self._book
-
-    def _at(self, day: date) -> _Law:
-        found = self._days.get(day)
-        if found is None:
-            at = self._book.at(day)
-            found = self._days[day] = _Law(
-                social=SocialLaw.read(at),
-                tax=TaxLaw.read(at),
-                church_rate=at.decimal("church.rate"),
-                church_reduced_rate=at.decimal("church.reduced_rate"),
-                church_reduced_states=frozenset(at.text("church.reduced_rate_states").split(",")),
-                marginal=MarginalLaw.read(at),
-                transition=TransitionLaw.read(at),
-            )
-        return found
+    def resolve_law(self, values: LawAt) -> _Law:
+        return _Law(
+            social=SocialLaw.read(values),
+            tax=TaxLaw.read(values),
+            church_rate=values.decimal("church.rate"),
+            church_reduced_rate=values.decimal("church.reduced_rate"),
+            church_reduced_states=frozenset(values.text("church.reduced_rate_states").split(",")),
+            marginal=MarginalLaw.read(values),
+            transition=TransitionLaw.read(values),
+        )
 
     def params_schema(self) -> dict[str, Any]:
         return PARAMS_SCHEMA
@@ -268,7 +255,7 @@ class GermanyPayroll(Payroll):
             raise PayrollError("the gross must not be negative")
         gross = gross.quantize(CENT, rounding=ROUND_HALF_UP)
         p = self.params(params)
-        law = self._at(period.start)
+        law = self.law_on(period.start)
         if law.marginal.covers(gross):
             return self._minijob(period, gross, p, law)
         insured = _insured(p)
@@ -350,7 +337,7 @@ class GermanyPayroll(Payroll):
         the Übergangsbereich, whose employer share starts near 28 % of a base smaller than the
         gross. Without the 13 % health or the 2 % tax flat rate the Minijob costs less and
         nothing falls."""
-        limit = self._at(period.start).marginal.limit
+        limit = self.law_on(period.start).marginal.limit
         below, above = (self.payslip(period, gross, params) for gross in (limit, limit + CENT))
         return (limit,) if above.employer_cost < below.employer_cost else ()
 
@@ -369,7 +356,7 @@ class GermanyPayroll(Payroll):
         the grosses above the limit (the highest gross whose cost is within the budget, or the
         next one when nearer, as elsewhere); every other budget is the base class's search."""
         checked = self.params(params)
-        limit = self._at(period.start).marginal.limit
+        limit = self.law_on(period.start).marginal.limit
         unit = Decimal(1).scaleb(-self.minor_unit)
 
         def cost(gross: Decimal) -> Decimal:
@@ -386,7 +373,7 @@ class GermanyPayroll(Payroll):
     # -- minimum wage ---------------------------------------------------------------------
 
     def minimum_wage(self, on: date) -> MinimumWage:
-        at = self._book.at(on)
+        at = self.law.at(on)
         hourly = at.value("minimum_wage.hourly")
         rate = at.decimal("minimum_wage.hourly")
         monthly = (rate * at.decimal("minimum_wage.monthly_hours")).quantize(
@@ -448,12 +435,7 @@ def _tax_input(p: Mapping[str, Any], law: _Law) -> TaxInput:
     )
 
 
-_PAYROLL: GermanyPayroll | None = None
-
-
+@functools.cache
 def germany_payroll() -> GermanyPayroll:
     """The one German payroll (its law file is read on first use)."""
-    global _PAYROLL
-    if _PAYROLL is None:
-        _PAYROLL = GermanyPayroll()
-    return _PAYROLL
+    return GermanyPayroll()
