@@ -34,6 +34,8 @@ ROUTE_MODULES = (
     "node.payments.api",
     "node.guarantee.api",
     "node.payroll.api",
+    "node.federation.well_known",
+    "node.federation.api",
     "node.web.pages",
 )
 

@@ -24,6 +24,8 @@ MODEL_MODULES = (
     "node.payments.models",
     "node.guarantee.models",
     "node.payroll.models",
+    "node.federation.keystore",
+    "node.federation.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""The node's own federation signing keys, stored sealed (being built)."""

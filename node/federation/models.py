@@ -1,0 +1,1 @@
+"""Federation tables: peers, received messages, the outbox (being built)."""
