@@ -1,4 +1,5 @@
-"""Belgium (BE) payroll for 2026: payslips, their inverse, minimum wage, Dimona, DmfA, posting.
+"""Belgium (BE) payroll for 2026: payslips, their inverse, minimum wage (declarations in
+:mod:`plugins.be.declarations`, published examples in :mod:`plugins.be.reference`).
 
 Everything the computation uses is a dated, sourced value in ``payroll_2026.toml`` beside this
 module; this file holds only the formulas (``docs/payroll-be.md`` explains them):
@@ -32,6 +33,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from plugins.be import declarations
+from plugins.be.reference import REFERENCE_CASES
 from plugins.jurisdiction import require_decimal
 from plugins.payroll.contract import LawFilesPayroll, ReferenceCase
 from plugins.payroll.law import LawAt, Table
@@ -54,7 +57,6 @@ from plugins.payroll.params import decimal_param
 LAW_FILES = ("payroll_2026.toml",)
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-SCHEMA_DOC = "docs/payroll-be.md"
 
 CATEGORIES = ("white_collar", "blue_collar")
 KINDS = ("monthly", "double_holiday_pay")
@@ -694,119 +696,22 @@ class BelgiumPayroll(LawFilesPayroll[_Law]):
             effective=value.effective,
         )
 
-    # -- declarations ---------------------------------------------------------------------
+    # -- declarations (plugins.be.declarations) ------------------------------------------
 
     def pre_hire_declaration(
         self, employer: Employer, worker: Worker, contract: Contract, params: Mapping[str, Any]
     ) -> PreHireDeclaration:
         """Dimona IN (``docs/payroll-be.md#dimona-in``): due before work starts."""
-        checked = self.params(params)
-        if contract.start is None:
-            raise PayrollError("a Dimona needs the day the work starts (contract.start)")
-        if not employer.social_security_id and not employer.company_id:
-            raise PayrollError("a Dimona needs the employer's ONSS number or enterprise number")
-        if not worker.national_id:
-            raise PayrollError("a Dimona needs the worker's INSZ/NISS (national or bis number)")
-        payload = {
-            "declaration": "DIMONA_IN",
-            "employer": {
-                "onss_number": employer.social_security_id,
-                "enterprise_number": employer.company_id,
-                "name": employer.name,
-            },
-            "worker": {
-                "inss": worker.national_id,
-                "family_name": worker.family_name,
-                "given_name": worker.given_name,
-                "birth_date": worker.birth_date.isoformat() if worker.birth_date else None,
-            },
-            "occupation": {
-                "start_date": contract.start.isoformat(),
-                "end_date": contract.end.isoformat() if contract.end else None,
-                "worker_type": checked["dimona_worker_type"],
-                "joint_committee": checked["joint_committee"],
-            },
-        }
-        return PreHireDeclaration(
-            country=self.country,
-            name="Dimona IN",
-            due_before=contract.start,
-            payload=payload,
-            schema=f"{SCHEMA_DOC}#dimona-in",
-        )
+        return declarations.dimona_in(employer, worker, contract, self.params(params))
 
     def periodic_declaration(
         self, employer: Employer, period: Period, payslips: Sequence[tuple[Worker, Payslip]]
     ) -> PeriodicDeclaration:
-        """The month's part of the quarterly DmfA, as structured JSON (not the official XML;
-        ``docs/payroll-be.md#dmfa``)."""
-        quarter = (period.month - 1) // 3 + 1
-        workers = []
-        totals: dict[str, Decimal] = {
-            "remuneration": ZERO,
-            "employee_contributions": ZERO,
-            "employer_contributions": ZERO,
-            "reductions": ZERO,
-            "special_social_security": ZERO,
-            "withholding_tax": ZERO,
-        }
-        for worker, slip in payslips:
-            if slip.country != self.country or slip.period != period:
-                raise PayrollError(
-                    f"payslip of {slip.country} {slip.period} in the BE DmfA of {period}"
-                )
-            workers.append(_dmfa_worker(worker, slip))
-            for line in slip.lines:
-                if line.code in REDUCTION_CODES:
-                    totals["reductions"] += -(line.employee_amount + line.employer_amount)
-                elif line.code == "special_social_security":
-                    totals["special_social_security"] += line.employee_amount
-                else:
-                    totals["employee_contributions"] += line.employee_amount
-                    totals["employer_contributions"] += line.employer_amount
-            totals["remuneration"] += slip.gross
-            totals["withholding_tax"] += slip.income_tax_withheld
-        payload = {
-            "declaration": "DMFA",
-            "format": "coopnode-dmfa-json/1 (structured summary, not the ONSS XML schema)",
-            "quarter": f"{period.year}-{quarter}",
-            "month": str(period),
-            "employer": {
-                "onss_number": employer.social_security_id,
-                "enterprise_number": employer.company_id,
-                "name": employer.name,
-                "category": "010",
-            },
-            "workers": workers,
-            "totals": {k: str(v) for k, v in totals.items()},
-        }
-        return PeriodicDeclaration(
-            country=self.country,
-            name="DmfA",
-            period=f"{period.year}-Q{quarter}",
-            payload=payload,
-            schema=f"{SCHEMA_DOC}#dmfa",
-        )
+        """The month's part of the quarterly DmfA (``docs/payroll-be.md#dmfa``)."""
+        return declarations.dmfa_month(employer, period, payslips)
 
     def posting_requirements(self, on: date) -> PostingRequirements:
-        return PostingRequirements(
-            country=self.country,
-            declaration="Limosa declaration (L1) before the posted worker starts",
-            authority="ONSS / RSZ (Limosa), checked by the Social Information and Investigation "
-            "Service (SIRS / SIOD)",
-            minimum_wage=self.minimum_wage(on),
-            documents=(
-                "Limosa-1 certificate (L1) of the declaration",
-                "A1 certificate (social security of the sending country)",
-                "Employment contract or equivalent document (Directive 91/533/EEC)",
-                "Pay slips and proof of payment of the wages for the posting",
-                "Time records (start, end and duration of the daily work)",
-                "Minimum pay and conditions of the Belgian joint committee of the work "
-                "(sector minimum wages, not only the national RMMMG)",
-                "A contact person in Belgium designated in the Limosa declaration",
-            ),
-            source="https://www.international.socialsecurity.be/working_in_belgium/fr/limosa.html",
-        )
+        return declarations.limosa(self.minimum_wage(on))
 
     # -- self-checks ----------------------------------------------------------------------
 
@@ -870,178 +775,6 @@ HOLIDAY_WITHHOLDING_SOURCES = (
     "withholding.holiday_pay_scale",
     "withholding.holiday_pay_children_exemption",
     "withholding.holiday_pay_children_reduction",
-)
-REDUCTION_CODES = frozenset({"work_bonus_a", "work_bonus_b", "structural_reduction"})
-DMFA_WORKER_CODES = {"white_collar": "495", "blue_collar": "015"}
-
-
-def _dmfa_worker(worker: Worker, slip: Payslip) -> dict[str, Any]:
-    manual = slip.params.get("category") == "blue_collar" or bool(slip.params.get("arts_worker"))
-    holiday = slip.params.get("payslip_kind") == "double_holiday_pay"
-    contributions: list[dict[str, str]] = []
-    reductions: list[dict[str, str]] = []
-    for line in slip.lines:
-        entry = {
-            "code": line.code,
-            "base": str(line.base),
-            "employee_amount": str(line.employee_amount),
-            "employer_amount": str(line.employer_amount),
-        }
-        (reductions if line.code in REDUCTION_CODES else contributions).append(entry)
-    remuneration = (
-        []
-        if holiday
-        else [
-            {
-                "remuneration_code": "1",
-                "amount": str(slip.gross),
-                "declared_at": "108%" if manual else "100%",
-                "onss_base": slip.extra.get("onss_base", str(slip.gross)),
-            }
-        ]
-    )
-    return {
-        "inss": worker.national_id,
-        "member_id": worker.member_id,
-        "family_name": worker.family_name,
-        "given_name": worker.given_name,
-        "worker_code": DMFA_WORKER_CODES["blue_collar" if manual else "white_collar"],
-        "joint_committee": slip.params.get("joint_committee", ""),
-        "payslip_kind": slip.params.get("payslip_kind", "monthly"),
-        "remuneration": remuneration,
-        "contributions": contributions,
-        "reductions": reductions,
-        "withholding_tax": str(slip.income_tax_withheld),
-    }
-
-
-# -- published examples the computation reproduces ----------------------------------------
-
-_DUX = (
-    "https://github.com/Jspmoi19/duxsalary (test_profils.py: payslips and simulations of "
-    "Belgian social secretariats recorded 29/09 and 01/10/2026): "
-)
-_SPF_SIMULATOR = (
-    "SPF Finances, simulateur du précompte professionnel 2026 (SimulateurPrP2026, "
-    "https://finances.belgium.be/fr/entreprises/personnel_et_remuneration/precompte_professionnel/calcul), "
-)
-
-REFERENCE_CASES: tuple[ReferenceCase, ...] = (
-    ReferenceCase(
-        id="spf-key-formula-single-3500",
-        period=Period(2026, 10),
-        params={},
-        gross=Decimal("3500.00"),
-        expected={
-            "line:onss_employee:employee_amount": Decimal("457.45"),
-            "extra:taxable_remuneration": Decimal("3042.55"),
-            "income_tax_withheld": Decimal("617.41"),
-        },
-        source=_SPF_SIMULATOR
-        + "single, no child, taxable 3 042,55 → 617,41 (same figure in the independent "
-        "calculateur-de-salaire.be 2026 table, as recorded in DuxSalary test_profils.py, test 4)",
-    ),
-    ReferenceCase(
-        id="spf-key-formula-single-4000",
-        period=Period(2026, 10),
-        params={},
-        gross=Decimal("4000.00"),
-        expected={"income_tax_withheld": Decimal("826.70")},
-        source=_SPF_SIMULATOR + "single, no child, gross 4 000 → 826,70 (DuxSalary test 4)",
-    ),
-    ReferenceCase(
-        id="spf-key-formula-single-5000",
-        period=Period(2026, 10),
-        params={},
-        gross=Decimal("5000.00"),
-        expected={"income_tax_withheld": Decimal("1245.27")},
-        source=_SPF_SIMULATOR + "single, no child, gross 5 000 → 1 245,27 (DuxSalary test 4)",
-    ),
-    ReferenceCase(
-        id="spf-key-formula-marital-quotient-taxable-2500",
-        period=Period(2026, 9),
-        params={"marital_status": "married_one_income"},
-        gross=Decimal("2635.19"),
-        expected={
-            "extra:taxable_remuneration": Decimal("2500.00"),
-            "extra:withholding_before_work_bonus": Decimal("35.99"),
-        },
-        source=_SPF_SIMULATOR
-        + "married, spouse without income, taxable 2 500 → 35,99 before the fiscal work bonus "
-        "(run 29/09/2026, DuxSalary test 5); gross 2 635,19 gives that taxable in September",
-    ),
-    ReferenceCase(
-        id="spf-key-formula-single-taxable-2500",
-        period=Period(2026, 9),
-        params={},
-        gross=Decimal("2635.19"),
-        expected={"extra:withholding_before_work_bonus": Decimal("381.01")},
-        source=_SPF_SIMULATOR + "single, taxable 2 500 → 381,01 (DuxSalary test 5)",
-    ),
-    ReferenceCase(
-        id="wage-calculator-single-3000-september",
-        period=Period(2026, 9),
-        params={},
-        gross=Decimal("3000.00"),
-        expected={
-            "line:onss_employee:employee_amount": Decimal("392.10"),
-            "line:work_bonus_a:employee_amount": Decimal("-110.54"),
-            "extra:taxable_remuneration": Decimal("2718.44"),
-            "extra:withholding_before_work_bonus": Decimal("474.50"),
-            "extra:fiscal_work_bonus": Decimal("36.63"),
-            "income_tax_withheld": Decimal("437.87"),
-            "line:special_social_security:employee_amount": Decimal("19.24"),
-            "net_pay": Decimal("2261.33"),
-        },
-        source="Worked example « isolé, 0 enfant, brut 3 000,00 €, 14/09/2026 » of the design "
-        "spec of https://github.com/VicdSpt/Wage_Calculator (§ 8.2), computed from SPF "
-        "formule-clé 2026 (ESS-SR/2025-0928), ONSS instructions 2026/3 (work bonus, "
-        "special contribution)",
-    ),
-    ReferenceCase(
-        id="group-s-work-bonus-capped-2257",
-        period=Period(2026, 9),
-        params={},
-        gross=Decimal("2257.00"),
-        expected={
-            "line:onss_employee:employee_amount": Decimal("294.99"),
-            "line:work_bonus_a:employee_amount": Decimal("-127.54"),
-            "line:work_bonus_b:employee_amount": Decimal("-167.45"),
-        },
-        source=_DUX + "Group S payroll simulation, employee CP 336, gross 2 257 in September "
-        "2026: volet A 127,54, volet B cut to 167,45 by the 294,99 contribution (test 3)",
-    ),
-    ReferenceCase(
-        id="blue-collar-108-onss-778.87",
-        period=Period(2026, 7),
-        params={"category": "blue_collar", "joint_committee": "140.03"},
-        gross=Decimal("778.87"),
-        expected={
-            "extra:onss_base": Decimal("841.18"),
-            "line:onss_employee:employee_amount": Decimal("109.94"),
-            "line:onss_employer:employer_amount": Decimal("210.30"),
-            "line:holiday_fund_quarterly:employer_amount": Decimal("46.85"),
-        },
-        source=_DUX + "validated blue-collar payslip, CP 140.03, July 2026: 778,87 × 108 % = "
-        "841,18; personal ONSS 109,94; employer 30,57 % (19,88 + 5,12 + 5,57 holiday, ONSS "
-        "TechLib 2026/3, worker code 015) = 257,15 = 210,30 + 46,85 (test 1)",
-    ),
-    ReferenceCase(
-        id="onss-structural-reduction-white-collar-3000",
-        period=Period(2026, 9),
-        params={},
-        gross=Decimal("3000.00"),
-        expected={
-            "line:onss_employer:employer_amount": Decimal("750.00"),
-            "line:structural_reduction:employer_amount": Decimal("-164.80"),
-            "employer_cost": Decimal("3585.20"),
-        },
-        source="ONSS, Instructions administratives 2026/3, réduction structurelle catégorie 1 "
-        "(https://www.socialsecurity.be/employer/instructions/dmfa/fr/latest/instructions/"
-        "deductions/structuralreduction_targetgroupreductions/structuralreduction.html): "
-        "S = 9 000, R = 0,14 × (11 687,74 − S) + 0,16 × (9 738,14 − S) = 494,39 a quarter, "
-        "164,80 a month; cost 3 000 + 25 % − 164,80",
-    ),
 )
 
 
