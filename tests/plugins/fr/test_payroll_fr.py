@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from plugins.fr import France
-from plugins.fr.payroll import REFERENCE_CASES, FrancePayroll, _allocate, _band
+from plugins.fr.payroll import FrancePayroll, _allocate, _band
+from plugins.fr.reference import REFERENCE_CASES
 from plugins.payroll.contract import ReferenceCase
 from plugins.payroll.model import (
     Contract,
