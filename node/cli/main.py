@@ -65,6 +65,17 @@ BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Start a country plugin (facts, payroll skeleton, conformance tests) as its own package.",
         "node.cli.newcountry",
     ),
+    ("keys", "The node's federation signing keys.", "node.cli.keys"),
+    (
+        "worker",
+        "Deliver queued federation messages (beside or instead of the one in `serve`).",
+        "node.cli.federation",
+    ),
+    (
+        "outbox",
+        "Outgoing federation messages: list, retry or discard dead letters.",
+        "node.cli.federation",
+    ),
 )
 COMMAND_MODULES = tuple(dict.fromkeys(module for _, _, module in BUILTIN_COMMANDS))
 

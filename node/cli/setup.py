@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from node.cli.context import EXIT_OK, fail, load_node, say, settings
+from node.cli.context import EXIT_OK, fail, load_node, say, settings, warn
 from node.config import config_path, load_settings, starter_config
 from node.db import Database, is_sqlite
 from node.db import migrate as migrations
@@ -65,9 +65,25 @@ def run_migrate(args: argparse.Namespace) -> int:
         else:
             migrations.upgrade(db, args.revision)
         say(f"database at revision {', '.join(sorted(migrations.current_revisions(db))) or 'base'}")
+        if not args.downgrade and migrations.is_current(db):
+            _first_federation_key(db)
     finally:
         db.dispose()
     return EXIT_OK
+
+
+def _first_federation_key(db: Database) -> None:
+    """Make the first federation signing key once its table exists (``init`` has no database)."""
+    from node.federation import keystore
+
+    loaded = settings()
+    if not keystore.has_kek(loaded):
+        warn(f"{keystore.KEK_SETTING} is not set: no federation key made yet (set it and migrate)")
+        return
+    with db.transaction() as session:
+        key, created = keystore.ensure_key(session, keystore.kek(loaded))
+    if created:
+        say(f"federation signing key {key.kid} created")
 
 
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +106,8 @@ def run_serve(args: argparse.Namespace) -> int:
     configure_logging(node.settings["server.log_level"])
     say(f"coopnode serving {node.settings['node.name']} on http://{host}:{port}")
     uvicorn.run(
-        "node.asgi:app",
+        "node.federation.serving:app_with_delivery",  # node.asgi:app plus the delivery worker
+        factory=True,
         host=host,
         port=port,
         workers=args.workers,

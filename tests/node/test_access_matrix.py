@@ -79,6 +79,26 @@ def test_the_matrix_covers_the_identity_endpoints(client: TestClient) -> None:
     } <= seen
 
 
+def test_the_federation_descriptor_is_public(client: TestClient) -> None:
+    declared = {(spec.method, spec.path): spec for spec in specs(client)}
+    descriptor = declared[("GET", "/.well-known/coopnode")]
+    assert descriptor.public
+    answer = client.get("/.well-known/coopnode")  # no credentials at all
+    assert answer.status_code == 200, answer.text
+
+
+def test_the_federation_inbox_is_public_and_its_admin_endpoints_are_not(
+    client: TestClient,
+) -> None:
+    declared = {(spec.method, spec.path): spec.roles for spec in specs(client)}
+    staff, admin = {Role.STAFF, Role.ADMIN}, {Role.ADMIN}
+    assert declared[("POST", "/federation/v1/inbox")] == frozenset()  # peers sign, no session
+    assert declared[("GET", "/api/v1/federation/outbox")] == staff
+    assert declared[("GET", "/api/v1/federation/rejections")] == staff
+    assert declared[("POST", "/api/v1/federation/outbox/{id:int}/retry")] == admin
+    assert declared[("POST", "/api/v1/federation/outbox/{id:int}/discard")] == admin
+
+
 def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
     undeclared = [
         route.path

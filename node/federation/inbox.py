@@ -1,0 +1,286 @@
+"""Processing received envelopes: verify, then record and apply once, and answer with a receipt.
+
+For each envelope: :func:`federation.envelope.verify` (keys from the sender's Peer row, types
+limited to those the node has handlers for), then ONE write transaction that records
+``(iss, jti)`` with the digest of the body and runs the handler. The unique pair makes the effect
+happen once: a repeat with the same digest gets the stored receipt (re-signed with the same id and
+body if the stored one is about to expire), a repeat with another digest is a conflict; two
+concurrent deliveries of one message meet on the unique constraint and the loser reads the
+winner's receipt.
+
+A handler accepts by returning; it refuses for a business reason by raising
+:class:`BusinessRefusal` (its changes are rolled back to a savepoint, the refusal is recorded and
+receipted: the sender does not retry). Anything else it raises rolls everything back (500: the
+sender retries later). A protocol rejection changes nothing but the bounded rejection log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from federation import envelope
+from federation.envelope import Envelope
+from federation.errors import Rejection
+from federation.schemas import Catalogue, default_catalogue
+from node.config import Settings
+from node.db import Database
+from node.errors import PROBLEM_BASE
+from node.federation.models import InboxRecord, InboxRejection, Outcome
+from node.federation.signing import Signer, peer_resolver
+from node.i18n import N_
+
+log = logging.getLogger("coopnode.federation")
+MAX_BATCH = 50
+REJECTION_LOG_SIZE = 1000
+RECEIPT_TYPE = "receipt/1"
+CONFLICT = "conflict"
+INTERNAL = "internal"
+PROBLEM_TYPE_BASE = PROBLEM_BASE + "federation/"
+_TITLES = {
+    400: N_("Federation message malformed"),
+    401: N_("Federation message not authenticated"),
+    403: N_("Federation sender not allowed"),
+    409: N_("Federation message conflicts with one received before"),
+    413: N_("Federation message too large"),
+    500: N_("Federation message not applied"),
+}
+
+
+class BusinessRefusal(Exception):
+    """Raised by a handler to refuse a valid message with a stable reason code."""
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail
+
+
+Handler = Callable[[Session, Envelope], None]
+Handlers = Mapping[str, Handler]
+
+
+@dataclass(frozen=True)
+class InboxPolicy:
+    max_envelope_bytes: int = envelope.DEFAULT_MAX_SIZE
+    skew: timedelta = envelope.DEFAULT_SKEW
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InboxPolicy:
+        return cls(
+            max_envelope_bytes=settings["federation.max_envelope_bytes"],
+            skew=timedelta(seconds=settings["federation.clock_skew_seconds"]),
+        )
+
+    @property
+    def max_batch_bytes(self) -> int:
+        """A JSON array of :data:`MAX_BATCH` tokens, each quoted and separated."""
+        return MAX_BATCH * (self.max_envelope_bytes + 4) + 2
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one envelope got: a receipt (200) or a problem document with a stable code."""
+
+    status: int
+    receipt: str | None = None
+    problem: dict[str, Any] | None = None
+
+    def as_item(self) -> dict[str, Any]:
+        if self.receipt is not None:
+            return {"status": self.status, "receipt": self.receipt}
+        return {"status": self.status, "problem": self.problem}
+
+
+def problem(status: int, code: str, detail: str) -> dict[str, Any]:
+    """An RFC 9457 document whose ``type`` ends with the stable code (also given as ``code``)."""
+    return {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": _TITLES.get(status, _TITLES[400]),
+        "status": status,
+        "code": code,
+        "detail": detail[:500],
+    }
+
+
+class _Conflict(Exception):
+    """(iss, jti) seen before with another body."""
+
+
+def body_digest(body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def claimed_issuer(token: object) -> str | None:
+    """The ``iss`` an unverified token claims, for the rejection log only."""
+    if not isinstance(token, str | bytes):
+        return None
+    try:
+        iss = envelope.open_compact(token, envelope.MESSAGE_TYP).claims.get("iss")
+    except Rejection:
+        return None
+    return iss[:300] if isinstance(iss, str) else None
+
+
+def log_rejection(
+    db: Database, code: str, detail: str, *, remote: str | None, iss: str | None
+) -> None:
+    """Append to the rejection log in its own transaction and keep only the latest entries."""
+    with db.transaction() as session:
+        session.add(
+            InboxRejection(
+                remote=(remote or None) and remote[:100],
+                claimed_iss=iss,
+                code=code,
+                detail=detail[:500],
+            )
+        )
+        session.flush()
+        newest = session.scalar(select(func.max(InboxRejection.id))) or 0
+        session.execute(
+            delete(InboxRejection).where(InboxRejection.id <= newest - REJECTION_LOG_SIZE)
+        )
+
+
+class Inbox:
+    """Applies envelopes for one node: its database, handlers, signer and limits."""
+
+    def __init__(
+        self, db: Database, handlers: Handlers, signer: Signer, policy: InboxPolicy
+    ) -> None:
+        self.db = db
+        self.handlers = handlers
+        self.signer = signer
+        self.policy = policy
+        self.catalogue: Catalogue = default_catalogue().restricted(handlers)
+
+    def receive(self, token: str | bytes, now: datetime, remote: str | None = None) -> Result:
+        """Verify and apply one envelope; never raises a :class:`Rejection`."""
+        try:
+            return self._receive(token, now)
+        except Rejection as exc:
+            return self._refuse(exc.status, exc.code.value, exc.detail, token, remote)
+        except _Conflict as exc:
+            return self._refuse(409, CONFLICT, str(exc), token, remote)
+        except Exception:  # a handler's fault: nothing was applied, the sender retries later
+            log.exception("federation message not applied", extra={"iss": claimed_issuer(token)})
+            return Result(500, problem=problem(500, INTERNAL, "the message could not be applied"))
+
+    def receive_batch(
+        self, tokens: list[Any], now: datetime, remote: str | None = None
+    ) -> list[Result]:
+        return [self.receive(token, now, remote) for token in tokens]
+
+    def _refuse(
+        self, status: int, code: str, detail: str, token: object, remote: str | None
+    ) -> Result:
+        log_rejection(self.db, code, detail, remote=remote, iss=claimed_issuer(token))
+        return Result(status, problem=problem(status, code, detail))
+
+    def _receive(self, token: str | bytes, now: datetime) -> Result:
+        signer = self.signer.pinned()  # the key store may read the database: not inside ours
+        try:
+            return self._in_transaction(token, now, signer)
+        except IntegrityError:
+            # A concurrent delivery of the same message won the (iss, jti) race: read its receipt.
+            return self._in_transaction(token, now, signer)
+
+    def _in_transaction(self, token: str | bytes, now: datetime, signer: Signer) -> Result:
+        with self.db.transaction() as session:
+            verified = self._verify(session, token, now)
+            return Result(200, receipt=self._apply(session, verified, now, signer))
+
+    def _verify(self, session: Session, token: str | bytes, now: datetime) -> Envelope:
+        return envelope.verify(
+            token,
+            peer_resolver(session),
+            self.signer.node_id,
+            now,
+            skew=self.policy.skew,
+            max_size=self.policy.max_envelope_bytes,
+            catalogue=self.catalogue,
+        )
+
+    def _apply(self, session: Session, verified: Envelope, now: datetime, signer: Signer) -> str:
+        digest = body_digest(verified.body)
+        known = session.scalars(
+            select(InboxRecord).where(
+                InboxRecord.iss == verified.iss, InboxRecord.jti == verified.jti
+            )
+        ).one_or_none()
+        if known is not None:
+            if known.body_digest != digest:
+                raise _Conflict(f"message {verified.jti} was received before with another body")
+            return self._stored_receipt(known, now, signer)
+        record = InboxRecord(
+            iss=verified.iss,
+            jti=verified.jti,
+            body_digest=digest,
+            type=verified.type,
+            conversation=verified.conversation,
+            seq=verified.seq,
+            received_at=now,
+            receipt_token="",
+            receipt={},
+            outcome=Outcome.ACCEPTED.value,
+        )
+        session.add(record)
+        session.flush()  # claims (iss, jti) now: a concurrent duplicate waits or fails here
+        reason = detail = None
+        try:
+            with session.begin_nested():
+                self.handlers[verified.type](session, verified)
+        except BusinessRefusal as refusal:
+            reason, detail = refusal.reason, refusal.detail
+        body = envelope.receipt_body(verified, reason, detail)
+        receipt_jti = envelope.new_message_id()
+        record.receipt = {"jti": receipt_jti, "body": body}
+        record.outcome = (Outcome.ACCEPTED if reason is None else Outcome.REFUSED).value
+        record.reason = reason
+        record.receipt_token = self._sign_receipt(signer, record, receipt_jti, body, now)
+        return record.receipt_token
+
+    @staticmethod
+    def _sign_receipt(
+        signer: Signer,
+        record: InboxRecord,
+        receipt_jti: str,
+        body: Mapping[str, Any],
+        now: datetime,
+    ) -> str:
+        return signer.sign(
+            aud=record.iss,
+            type=RECEIPT_TYPE,
+            body=body,
+            now=now,
+            jti=receipt_jti,
+            conversation=record.conversation,
+            seq=record.seq,
+        )
+
+    def _stored_receipt(self, record: InboxRecord, now: datetime, signer: Signer) -> str:
+        """The stored receipt; re-signed (same id and body) once it is too old to be accepted."""
+        claims = envelope.open_compact(record.receipt_token, envelope.MESSAGE_TYP).claims
+        if claims["exp"] - self.policy.skew.total_seconds() > envelope.to_numeric(now) + 60:
+            return record.receipt_token
+        token = self._sign_receipt(
+            signer, record, record.receipt["jti"], record.receipt["body"], now
+        )
+        record.receipt_token = token
+        return token
+
+
+def prune_processed(session: Session, now: datetime, retention: timedelta) -> int:
+    """Forget received message ids older than ``retention`` (kept longer than any retry horizon)."""
+    result = session.execute(delete(InboxRecord).where(InboxRecord.received_at < now - retention))
+    return int(getattr(result, "rowcount", 0) or 0)
