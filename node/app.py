@@ -36,6 +36,8 @@ ROUTE_MODULES = (
     "node.payroll.api",
     "node.federation.well_known",
     "node.federation.api",
+    "node.federation.attestations_api",
+    "node.federation.peers_api",
     "node.web.pages",
 )
 

@@ -649,6 +649,38 @@ FIELDS: tuple[Field, ...] = (
         300,
         "How long the circuit breaker pauses deliveries to a failing peer before trying again.",
     ),
+    F(
+        "federation",
+        "descriptor_timeout_seconds",
+        "COOPNODE_FEDERATION_DESCRIPTOR_TIMEOUT_SECONDS",
+        _int_between(1, 60),
+        5,
+        "Connect and read timeout when fetching another node's descriptor (peering).",
+    ),
+    F(
+        "federation",
+        "peering_window_seconds",
+        "COOPNODE_FEDERATION_PEERING_WINDOW_SECONDS",
+        _int_between(1, 3600),
+        60,
+        "Window of the rate limit on peering requests from nodes that are not peers yet.",
+    ),
+    F(
+        "federation",
+        "peering_requests_per_remote",
+        "COOPNODE_FEDERATION_PEERING_REQUESTS_PER_REMOTE",
+        _int_between(1, 1000),
+        3,
+        "Peering requests from nodes not yet peers admitted per address and window (then 429).",
+    ),
+    F(
+        "federation",
+        "peering_requests_overall",
+        "COOPNODE_FEDERATION_PEERING_REQUESTS_OVERALL",
+        _int_between(1, 10000),
+        20,
+        "Peering requests from nodes not yet peers admitted per window in all (then 429).",
+    ),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 

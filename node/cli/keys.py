@@ -5,13 +5,16 @@
     coopnode keys list                       every key: fingerprint, status, validity
     coopnode keys fingerprint                the current key's fingerprint, to give peers
     coopnode keys rotate [--grace-hours 48]  new active key; the old one retires after the grace
-    coopnode keys revoke KID --reason compromised [--force]
+    coopnode keys revoke --reason compromised [--force] -- KID
+
+A key id is base64url and may start with ``-``: give it after ``--``.
 
 Each command makes the first key if there is none yet (``coopnode migrate`` normally has).
 ``revoke`` refuses the only active key unless ``--force``, which then makes a new key at once:
 peers cannot learn that key from a signed announcement and must re-peer with its fingerprint
 (see docs/federation.md, "When a key is lost or stolen"). The keys-rotated / keys-revoked
-announcements are sent to peers by the federation outbox.
+announcements are queued for every active peer in the same transaction as the change and sent by
+the delivery worker (``node.federation.key_changes``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import timedelta
 from federation.keys import KeyDecryptionError, to_rfc3339
 from node.cli.context import EXIT_OK, fail, load_node, say
 from node.extensions import Command
-from node.federation import keystore
+from node.federation import key_changes, keystore
 from node.runtime import Node
 
 MAX_GRACE_HOURS = 168  # peers cap a rotation's grace at 7 days (federation.keys)
@@ -52,7 +55,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="hours the old key keeps verifying (default 48, at most 168)",
     )
     revoked = actions.add_parser("revoke", help="stop trusting a key now")
-    revoked.add_argument("kid", metavar="KID")
+    revoked.add_argument(
+        "kid", metavar="KID", help="the key's id; one starting with '-' goes after '--'"
+    )
     revoked.add_argument("--reason", required=True, choices=keystore.REVOCATION_REASONS)
     revoked.add_argument(
         "--force", action="store_true", help="revoke even the only active key (a new one is made)"
@@ -77,16 +82,20 @@ def _rotate(node: Node, master: bytes, grace_hours: int) -> None:
     with node.db.transaction() as session:
         keystore.ensure_key(session, master, actor="cli")
         rotation = keystore.rotate(session, master, timedelta(hours=grace_hours), actor="cli")
+        queued = key_changes.announce_rotation(session, rotation)  # commits with the change
     say(f"new key {rotation.new.kid} active")
     for old in rotation.retired:
         assert old.not_after is not None
         say(f"retired {old.kid}: verifies what it signed until {to_rfc3339(old.not_after)}")
+    say(f"announced to peers: {len(queued)} message(s) queued")
 
 
 def _revoke(node: Node, master: bytes, kid: str, reason: str, force: bool) -> None:
     with node.db.transaction() as session:
         revocation = keystore.revoke(session, master, kid, reason, force=force, actor="cli")
+        queued = key_changes.announce_revocation(session, revocation)
     say(f"revoked {revocation.revoked.kid} ({reason}) at {to_rfc3339(revocation.revoked_at)}")
+    say(f"announced to peers: {len(queued)} message(s) queued")
     if revocation.replacement is not None:
         say(f"new key {revocation.replacement.kid} active: peers must re-peer with it")
 

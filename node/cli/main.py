@@ -76,6 +76,7 @@ BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Outgoing federation messages: list, retry or discard dead letters.",
         "node.cli.federation",
     ),
+    ("peers", "The nodes this one federates with.", "node.cli.peers"),
 )
 COMMAND_MODULES = tuple(dict.fromkeys(module for _, _, module in BUILTIN_COMMANDS))
 

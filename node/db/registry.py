@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "node.payroll.models",
     "node.federation.keystore",
     "node.federation.models",
+    "node.federation.attestation_models",
 )
 
 

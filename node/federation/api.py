@@ -25,6 +25,7 @@ from node.db.types import utcnow
 from node.federation import outbox
 from node.federation.handlers import node_handlers
 from node.federation.inbox import MAX_BATCH, Inbox, InboxPolicy, Result, problem
+from node.federation.introductions import introductions_for
 from node.federation.models import InboxRejection
 from node.federation.signing import node_signer
 from node.i18n import negotiate
@@ -44,7 +45,8 @@ def node_inbox(node: Node) -> Inbox:
     inbox = node.extras.get(INBOX_EXTRA)
     if not isinstance(inbox, Inbox):
         policy = InboxPolicy.from_settings(node.settings)
-        inbox = Inbox(node.db, node_handlers(), node_signer(node), policy)
+        introducer = introductions_for(node)  # peering messages from nodes not yet active
+        inbox = Inbox(node.db, node_handlers(), node_signer(node), policy, introducer)
         node.extras[INBOX_EXTRA] = inbox
     return inbox
 

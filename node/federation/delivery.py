@@ -43,9 +43,11 @@ from federation.schemas import default_catalogue
 from node.config import Settings
 from node.db import Database, lock_row
 from node.db.types import utcnow
+from node.errors import Conflict, NotFound
 from node.federation.inbox import CONFLICT, RECEIPT_TYPE, prune_processed
 from node.federation.models import MessageState, OutboxMessage, Peer, PeerState
-from node.federation.signing import Signer
+from node.federation.peering import PEERING_REQUEST  # the only message sent to a pending peer
+from node.federation.signing import Signer, UnusableKey
 
 log = logging.getLogger("coopnode.federation")
 JOSE = "application/jose"
@@ -101,6 +103,7 @@ class Outgoing:
     conversation: str
     seq: int
     body: dict[str, Any]
+    signing_kid: str | None = None  # the own key that must sign it; None: the current key
 
 
 @dataclass
@@ -121,6 +124,7 @@ class Answer:
     state: MessageState | None  # None: retry later
     error: str | None = None
     receipt: dict[str, Any] | None = None
+    sent: bool = True  # False: never sent (it could not be signed), says nothing of the peer
 
 
 def default_owner() -> str:
@@ -187,6 +191,7 @@ class DeliveryWorker:
                         message.conversation,
                         message.seq,
                         dict(message.body),
+                        message.signing_kid,
                     )
                 )
         return list(batches.values())
@@ -221,7 +226,14 @@ class DeliveryWorker:
             .where(
                 due,
                 ~held_back,
-                Peer.state == PeerState.ACTIVE.value,
+                or_(
+                    Peer.state == PeerState.ACTIVE.value,
+                    # a peering request goes to the node it asks: pending on this side
+                    and_(
+                        Peer.state == PeerState.PENDING.value,
+                        OutboxMessage.type == PEERING_REQUEST,
+                    ),
+                ),
                 or_(Peer.circuit_open_until.is_(None), Peer.circuit_open_until <= now),
             )
             .order_by(OutboxMessage.id)
@@ -231,8 +243,29 @@ class DeliveryWorker:
     # -- sending, without any database lock -----------------------------------------------------
 
     def send(self, batch: Batch) -> list[Answer]:
+        """One request for the messages that could be signed; the others are dead letters."""
         now = self.clock()
-        tokens = [self._sign(batch, message, now) for message in batch.messages]
+        answers: dict[int, Answer] = {}
+        signed: list[tuple[Outgoing, str]] = []
+        for message in batch.messages:
+            try:
+                signed.append((message, self._sign(batch, message, now)))
+            except (UnusableKey, NotFound, Conflict) as exc:
+                if message.signing_kid is None:
+                    raise  # the current key: a fault of the node, the round is retried
+                # Its named key is revoked or past its window: it can never be sent.
+                answers[message.id] = Answer(MessageState.DEAD, f"cannot sign: {exc}", sent=False)
+        posted = self._post(batch, signed, now)
+        for (message, _), answer in zip(signed, posted, strict=True):
+            answers[message.id] = answer
+        return [answers[message.id] for message in batch.messages]
+
+    def _post(
+        self, batch: Batch, signed: list[tuple[Outgoing, str]], now: datetime
+    ) -> list[Answer]:
+        tokens = [token for _, token in signed]
+        if not tokens:
+            return []
         try:
             if len(tokens) == 1:
                 response = self.client.post(
@@ -245,11 +278,12 @@ class DeliveryWorker:
         items = self._items(response, len(tokens))
         return [
             self._answer(batch, message, item, now)
-            for message, item in zip(batch.messages, items, strict=True)
+            for (message, _), item in zip(signed, items, strict=True)
         ]
 
     def _sign(self, batch: Batch, message: Outgoing, now: datetime) -> str:
         return self.signer.sign(
+            kid=message.signing_kid,
             aud=batch.node_id,
             type=message.type,
             body=message.body,
@@ -352,6 +386,9 @@ class DeliveryWorker:
 
     def _breaker(self, peer: Peer, answers: list[Answer], now: datetime) -> None:
         """A request that got no receipt at all counts as a failure of the peer."""
+        answers = [answer for answer in answers if answer.sent]
+        if not answers:
+            return
         failed = all(answer.receipt is None for answer in answers)
         if not failed:
             peer.consecutive_failures = 0

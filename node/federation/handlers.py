@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from federation.envelope import Envelope
+from node.federation import attestations, key_changes, peering
 from node.federation.inbox import Handlers
 
 
@@ -16,4 +17,12 @@ def handle_ping(session: Session, message: Envelope) -> None:
 
 
 def node_handlers() -> Handlers:
-    return {"ping/1": handle_ping}
+    return {
+        "ping/1": handle_ping,
+        "keys-rotated/1": key_changes.handle_keys_rotated,
+        "keys-revoked/1": key_changes.handle_keys_revoked,
+        attestations.REQUEST: attestations.handle_request,
+        attestations.ANSWER: attestations.handle_answer,
+        peering.PEERING_REQUEST: peering.handle_peering_request,
+        peering.PEERING_ACCEPT: peering.handle_peering_accept,
+    }

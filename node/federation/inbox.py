@@ -1,6 +1,7 @@
 """Processing received envelopes: verify, then record and apply once, and answer with a receipt.
 
-For each envelope: :func:`federation.envelope.verify` (keys from the sender's Peer row, types
+For each envelope: :func:`federation.envelope.verify` (keys from the sender's Peer row, which
+must be active — peering messages excepted, see :mod:`node.federation.introductions`; types
 limited to those the node has handlers for), then ONE write transaction that records
 ``(iss, jti)`` with the digest of the body and runs the handler. The unique pair makes the effect
 happen once: a repeat with the same digest gets the stored receipt (re-signed with the same id and
@@ -45,6 +46,7 @@ REJECTION_LOG_SIZE = 1000
 RECEIPT_TYPE = "receipt/1"
 CONFLICT = "conflict"
 INTERNAL = "internal"
+RATE_LIMITED = "rate_limited"
 PROBLEM_TYPE_BASE = PROBLEM_BASE + "federation/"
 _TITLES = {
     400: N_("Federation message malformed"),
@@ -52,6 +54,7 @@ _TITLES = {
     403: N_("Federation sender not allowed"),
     409: N_("Federation message conflicts with one received before"),
     413: N_("Federation message too large"),
+    429: N_("Too many federation requests"),
     500: N_("Federation message not applied"),
 }
 
@@ -65,8 +68,16 @@ class BusinessRefusal(Exception):
         self.detail = detail
 
 
+class Throttled(Exception):
+    """Too many requests that would make the inbox work for senders that are not peers (429)."""
+
+
 Handler = Callable[[Session, Envelope], None]
 Handlers = Mapping[str, Handler]
+ResolverFactory = Callable[[Session], envelope.KeyResolver]
+Introducer = Callable[[str | bytes, datetime, str | None], ResolverFactory | None]
+"""Before the transaction: how to find the keys of a sender that need not be an active peer
+(peering messages, :mod:`node.federation.introductions`); None keeps the usual rule."""
 
 
 @dataclass(frozen=True)
@@ -156,18 +167,26 @@ class Inbox:
     """Applies envelopes for one node: its database, handlers, signer and limits."""
 
     def __init__(
-        self, db: Database, handlers: Handlers, signer: Signer, policy: InboxPolicy
+        self,
+        db: Database,
+        handlers: Handlers,
+        signer: Signer,
+        policy: InboxPolicy,
+        introducer: Introducer | None = None,
     ) -> None:
         self.db = db
         self.handlers = handlers
         self.signer = signer
         self.policy = policy
+        self.introducer = introducer
         self.catalogue: Catalogue = default_catalogue().restricted(handlers)
 
     def receive(self, token: str | bytes, now: datetime, remote: str | None = None) -> Result:
         """Verify and apply one envelope; never raises a :class:`Rejection`."""
         try:
-            return self._receive(token, now)
+            return self._receive(token, now, remote)
+        except Throttled as exc:  # not logged: the limit is there to spare the node work
+            return Result(429, problem=problem(429, RATE_LIMITED, str(exc)))
         except Rejection as exc:
             return self._refuse(exc.status, exc.code.value, exc.detail, token, remote)
         except _Conflict as exc:
@@ -187,23 +206,35 @@ class Inbox:
         log_rejection(self.db, code, detail, remote=remote, iss=claimed_issuer(token))
         return Result(status, problem=problem(status, code, detail))
 
-    def _receive(self, token: str | bytes, now: datetime) -> Result:
+    def _receive(self, token: str | bytes, now: datetime, remote: str | None) -> Result:
         signer = self.signer.pinned()  # the key store may read the database: not inside ours
+        resolver = self._sender_keys(token, now, remote)  # may fetch over HTTP: not inside ours
         try:
-            return self._in_transaction(token, now, signer)
+            return self._in_transaction(token, now, signer, resolver)
         except IntegrityError:
             # A concurrent delivery of the same message won the (iss, jti) race: read its receipt.
-            return self._in_transaction(token, now, signer)
+            return self._in_transaction(token, now, signer, resolver)
 
-    def _in_transaction(self, token: str | bytes, now: datetime, signer: Signer) -> Result:
+    def _sender_keys(
+        self, token: str | bytes, now: datetime, remote: str | None
+    ) -> ResolverFactory:
+        """The usual rule (an active peer's keys) unless the introducer makes an exception."""
+        introduced = self.introducer(token, now, remote) if self.introducer else None
+        return introduced or peer_resolver
+
+    def _in_transaction(
+        self, token: str | bytes, now: datetime, signer: Signer, resolver: ResolverFactory
+    ) -> Result:
         with self.db.transaction() as session:
-            verified = self._verify(session, token, now)
+            verified = self._verify(session, token, now, resolver)
             return Result(200, receipt=self._apply(session, verified, now, signer))
 
-    def _verify(self, session: Session, token: str | bytes, now: datetime) -> Envelope:
+    def _verify(
+        self, session: Session, token: str | bytes, now: datetime, resolver: ResolverFactory
+    ) -> Envelope:
         return envelope.verify(
             token,
-            peer_resolver(session),
+            resolver(session),
             self.signer.node_id,
             now,
             skew=self.policy.skew,

@@ -234,6 +234,25 @@ def current_signing_key(node: Node, now: datetime | None = None) -> SigningKey:
         return current_private_key(session, master, now)
 
 
+def usable_signing_key(
+    session: Session, master: bytes, kid: str, now: datetime | None = None
+) -> SigningKey:
+    """Open own key ``kid`` to sign with now: an active key, or a retired one inside its window
+    (the retiring key signs its ``keys-rotated/1`` during the grace, and not after)."""
+    now = now or utcnow()
+    public = key_set(session).get(kid)
+    if public is not None and public.status is KeyStatus.RETIRED and not public.covers(now):
+        raise Conflict(N_("The federation key {kid} is past its validity.").format(kid=kid))
+    return signing_key(session, master, kid)
+
+
+def named_signing_key(node: Node, kid: str, now: datetime | None = None) -> SigningKey:
+    """:func:`usable_signing_key` in its own read (the delivery worker signs outside any)."""
+    master = kek(node.settings)
+    with node.db.reading() as session:
+        return usable_signing_key(session, master, kid, now)
+
+
 def _write_back(session: Session, keys: KeySet, actor: str, action: str) -> list[PublicKey]:
     """Store the statuses and windows ``keys`` gives; audit and return the keys that changed."""
     changed = []

@@ -97,6 +97,9 @@ class OutboxMessage(Base):
     conversation: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The own key that must sign it (a keys-rotated/1 is signed by the key it retires); None:
+    # the current key at each attempt. Migration 0018.
+    signing_kid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     state: Mapped[str] = mapped_column(String(16), default=MessageState.QUEUED.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -38,11 +38,13 @@ def enqueue(
     conversation: str | None = None,
     *,
     catalogue: Catalogue | None = None,
+    signing_kid: str | None = None,
 ) -> OutboxMessage:
     """Queue ``body`` of message type ``type`` for ``peer`` in the caller's transaction.
 
     Without ``conversation`` the message starts one (named after its own id, ``seq`` 0); with
     it, the message comes after every message already queued in that conversation.
+    ``signing_kid`` names the own key that must sign it (else the current key at each attempt).
     """
     (catalogue or default_catalogue()).validate_body(type, body)
     jti = envelope.new_message_id()
@@ -63,6 +65,7 @@ def enqueue(
         conversation=conversation,
         seq=seq,
         body=body,
+        signing_kid=signing_kid,
         state=MessageState.QUEUED.value,
         attempts=0,
         next_attempt_at=now,
@@ -81,6 +84,7 @@ def message_view(message: OutboxMessage) -> dict[str, Any]:
         "type": message.type,
         "conversation": message.conversation,
         "seq": message.seq,
+        "signing_kid": message.signing_kid,
         "state": message.state,
         "attempts": message.attempts,
         "next_attempt_at": message.next_attempt_at,

@@ -27,17 +27,37 @@ if TYPE_CHECKING:
 SIGNER_EXTRA = "federation.signer"
 
 
+class UnusableKey(FederationError):
+    """A message names an own key this signer cannot sign with."""
+
+
 @dataclass(frozen=True)
 class Signer:
-    """The node's id and its current signing key (looked up at each signature: keys rotate)."""
+    """The node's id and its current signing key (looked up at each signature: keys rotate).
+
+    ``named_key`` opens one named own key, for the messages that must be signed by a given key
+    (a ``keys-rotated/1`` by the key it retires); without it only the current key can be named.
+    """
 
     node_id: str
     current_key: Callable[[], SigningKey]
+    named_key: Callable[[str], SigningKey] | None = None
 
     def pinned(self) -> Signer:
         """This signer with its current key fixed now (before a transaction is opened)."""
         key = self.current_key()
-        return Signer(self.node_id, lambda: key)
+        return Signer(self.node_id, lambda: key, self.named_key)
+
+    def key(self, kid: str | None = None) -> SigningKey:
+        """The key ``kid`` (it must still be usable for signing), or the current key."""
+        if kid is None:
+            return self.current_key()
+        if self.named_key is not None:
+            return self.named_key(kid)
+        current = self.current_key()
+        if current.kid != kid:
+            raise UnusableKey(f"this node cannot sign with key {kid}")
+        return current
 
     def sign(
         self,
@@ -50,9 +70,10 @@ class Signer:
         conversation: str,
         seq: int,
         lifetime: timedelta = envelope.DEFAULT_LIFETIME,
+        kid: str | None = None,
     ) -> str:
         return envelope.sign(
-            self.current_key(),
+            self.key(kid),
             iss=self.node_id,
             aud=aud,
             type=type,
@@ -65,8 +86,16 @@ class Signer:
         )
 
 
-def static_signer(node_id: str, key: SigningKey) -> Signer:
-    return Signer(node_id, lambda: key)
+def static_signer(node_id: str, key: SigningKey, *others: SigningKey) -> Signer:
+    """A signer with fixed keys: ``key`` is current, ``others`` may be named (tests)."""
+    named = {k.kid: k for k in (key, *others)}
+
+    def named_key(kid: str) -> SigningKey:
+        if kid not in named:
+            raise UnusableKey(f"this node cannot sign with key {kid}")
+        return named[kid]
+
+    return Signer(node_id, lambda: key, named_key)
 
 
 def node_signer(node: Node) -> Signer:
@@ -76,10 +105,11 @@ def node_signer(node: Node) -> Signer:
         return given
     from node.federation import keystore
 
-    current = getattr(keystore, "current_signing_key", None)
-    if current is None:
-        raise FederationError("the node has no federation signing key store yet")
-    return Signer(node.settings["node.base_url"], lambda: current(node))
+    return Signer(
+        node.settings["node.base_url"],
+        lambda: keystore.current_signing_key(node),
+        lambda kid: keystore.named_signing_key(node, kid),
+    )
 
 
 def peer_keys(peer: Peer) -> KeySet:

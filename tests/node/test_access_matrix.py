@@ -97,6 +97,24 @@ def test_the_federation_inbox_is_public_and_its_admin_endpoints_are_not(
     assert declared[("GET", "/api/v1/federation/rejections")] == staff
     assert declared[("POST", "/api/v1/federation/outbox/{id:int}/retry")] == admin
     assert declared[("POST", "/api/v1/federation/outbox/{id:int}/discard")] == admin
+    assert declared[("GET", "/api/v1/federation/peers")] == staff
+    assert declared[("POST", "/api/v1/federation/peers")] == admin
+    for action in ("approve", "suspend", "reactivate", "revoke"):
+        assert declared[("POST", f"/api/v1/federation/peers/{{id:int}}/{action}")] == admin
+
+
+def test_member_attestation_endpoints_are_for_the_member_or_staff(client: TestClient) -> None:
+    declared = {(spec.method, spec.path): spec for spec in specs(client)}
+    member, staff = {Role.MEMBER}, {Role.STAFF, Role.ADMIN}
+    consents, attestations = "/api/v1/federation/consents", "/api/v1/federation/attestations"
+    assert declared[("POST", consents)].roles == member  # only the member consents
+    assert declared[("GET", consents)].roles == member
+    assert declared[("DELETE", consents + "/{consent_id:int}")].roles == member
+    assert declared[("GET", consents)].own_records
+    assert declared[("DELETE", consents + "/{consent_id:int}")].own_records
+    assert declared[("POST", attestations)].roles == staff
+    assert declared[("GET", attestations)].roles == staff
+    assert declared[("GET", attestations + "/{id:int}")].roles == staff
 
 
 def test_every_route_declares_who_may_call_it(client: TestClient) -> None:

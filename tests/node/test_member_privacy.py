@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from node.audit.models import AuditEntry
 from node.web.api import spec_of
+from tests.node.federation.test_attestations import consent_of
 from tests.node.invoices.test_invoices import issued_invoice_of
 from tests.node.member_helpers import Crew, member_body, state_counts
 from tests.node.payroll.payroll_helpers import contract_of, payslip_of, salary_request_of
@@ -78,6 +79,7 @@ RECORD_MAKERS = {
     "contract_id": contract_of,
     "salary_request_id": salary_request_of,
     "payslip_id": payslip_of,
+    "consent_id": consent_of,
 }
 PARAM = re.compile(r"{(\w+):int}")
 

@@ -82,7 +82,7 @@ def test_list_rotate_and_revoke(cli: Any, capsys: pytest.CaptureFixture[str], db
     assert f"new key {new} active" in out and f"retired {old}" in out
     code, out, _ = run(cli, capsys, "keys", "list")
     assert [line.split()[:2] for line in out.splitlines()] == [[old, "retired"], [new, "active"]]
-    code, out, _ = run(cli, capsys, "keys", "revoke", old, "--reason", "compromised")
+    code, out, _ = run(cli, capsys, "keys", "revoke", "--reason", "compromised", "--", old)
     assert code == 0 and f"revoked {old} (compromised)" in out
     assert statuses(db) == [(old, "revoked"), (new, "active")]
     code, out, _ = run(cli, capsys, "keys", "fingerprint")
@@ -94,10 +94,12 @@ def test_the_only_active_key_needs_force(
 ) -> None:
     code, out, _ = run(cli, capsys, "keys", "fingerprint")
     kid = out.strip()
-    code, _, err = run(cli, capsys, "keys", "revoke", kid, "--reason", "compromised")
+    code, _, err = run(cli, capsys, "keys", "revoke", "--reason", "compromised", "--", kid)
     assert code == 1 and "only active key" in err and len(err.splitlines()) == 1
     assert statuses(db) == [(kid, "active")]
-    code, out, _ = run(cli, capsys, "keys", "revoke", kid, "--reason", "compromised", "--force")
+    code, out, _ = run(
+        cli, capsys, "keys", "revoke", "--reason", "compromised", "--force", "--", kid
+    )
     assert code == 0 and "peers must re-peer" in out
     ((first, first_status), (second, second_status)) = statuses(db)
     assert (first, first_status, second_status) == (kid, "revoked", "active")
@@ -110,12 +112,12 @@ def test_bad_input_is_refused_and_changes_nothing(
 ) -> None:
     run(cli, capsys, "keys", "fingerprint")
     before = statuses(db)
-    code, _, err = run(cli, capsys, "keys", "revoke", "no-such-key", "--reason", "unused")
+    code, _, err = run(cli, capsys, "keys", "revoke", "--reason", "unused", "--", "no-such-key")
     assert code == 1 and "no federation key no-such-key" in err
     for argv in (
         ["keys", "rotate", "--grace-hours", "0"],
         ["keys", "rotate", "--grace-hours", "169"],
-        ["keys", "revoke", before[0][0], "--reason", "bored"],
+        ["keys", "revoke", "--reason", "bored", "--", before[0][0]],
         ["keys", "revoke", before[0][0]],
     ):
         with pytest.raises(SystemExit) as usage:
@@ -126,7 +128,7 @@ def test_bad_input_is_refused_and_changes_nothing(
 
 @pytest.mark.parametrize(
     "argv",
-    [["list"], ["fingerprint"], ["rotate"], ["revoke", "some-kid", "--reason", "unused"]],
+    [["list"], ["fingerprint"], ["rotate"], ["revoke", "--reason", "unused", "--", "some-kid"]],
 )
 def test_without_a_kek_every_key_command_fails_in_one_line(
     cli: Any,
@@ -160,7 +162,7 @@ def test_after_a_kek_leak_a_forced_revocation_reseals_under_the_new_kek(
     _, out, _ = run(cli, capsys, "keys", "fingerprint")
     old = out.strip()
     monkeypatch.setenv(KEK_VARIABLE, new_kek())
-    code, _, _ = run(cli, capsys, "keys", "revoke", old, "--reason", "compromised", "--force")
+    code, _, _ = run(cli, capsys, "keys", "revoke", "--reason", "compromised", "--force", "--", old)
     assert code == 0
     code, out, _ = run(cli, capsys, "keys", "fingerprint")  # opens under the new KEK
     assert code == 0 and out.strip() not in ("", old)

@@ -114,7 +114,7 @@ BAD: dict[str, tuple[Callable[[FakeNode], str], int, str]] = {
     ),
     "unknown version": (lambda s: hand_signed(s, type="ping/2"), 400, "unsupported_type"),
     "type without handler": (
-        lambda s: hand_signed(s, type="keys-revoked/1", body={"kid": s.key.kid}),
+        lambda s: hand_signed(s, type="receipt/1", body={"message": "m1"}),  # never handled
         400,
         "unsupported_type",
     ),
