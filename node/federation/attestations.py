@@ -219,6 +219,50 @@ def consent_view(row: MemberConsent, now: datetime | None = None) -> dict[str, A
     }
 
 
+def export_consents(session: Session, member_id: int) -> list[dict[str, Any]]:
+    """The member's consents for their data export: to whom, for what, which fields, when, and
+    whether used or revoked (with the pseudonym the asking node received, so the member can
+    recognise it there)."""
+    now = utcnow()
+    return [
+        {**consent_view(row, now), "subject": row.subject}
+        for row in consents_of(session, member_id)
+    ]
+
+
+ERASED_SUBJECT = ""
+
+
+def erase_consents(
+    session: Session, member_id: int, *, actor: str, request_id: str | None = None
+) -> int:
+    """On erasure: revoke the member's consents still open, and forget each consent's pseudonym,
+    the one value that links this member to what an asking node stored. What a record of a
+    disclosure needs stays: when, to whom, for what purpose and which fields.
+
+    A token presented afterwards matches no consent (``consent_unknown``). Returns how many were
+    revoked.
+    """
+    now = utcnow()
+    revoked = 0
+    for row in consents_of(session, member_id):
+        row.subject = ERASED_SUBJECT
+        if row.revoked_at is None and row.used_at is None:
+            row.revoked_at = now
+            revoked += 1
+            audit.record(
+                session,
+                actor=actor,
+                action="federation.consent.revoke",
+                entity=CONSENT_ENTITY,
+                entity_id=row.id,
+                changes={"revoked_at": [None, now], "reason": [None, "erasure"]},
+                request_id=request_id,
+            )
+    session.flush()
+    return revoked
+
+
 # -- the member's home node: answering ----------------------------------------------------------
 
 
@@ -239,7 +283,9 @@ def _verified(session: Session, message: Envelope) -> Consent:
 def _usable_record(session: Session, consent: Consent) -> MemberConsent:
     query = select(MemberConsent).where(MemberConsent.jti == consent.jti).with_for_update()
     row = session.scalars(query).one_or_none()
-    if row is None or row.subject != consent.subject or row.audience != consent.audience:
+    if row is None or not row.subject or row.subject != consent.subject:
+        raise BusinessRefusal(CONSENT_UNKNOWN, "no such consent at this node")
+    if row.audience != consent.audience:
         raise BusinessRefusal(CONSENT_UNKNOWN, "no such consent at this node")
     if row.revoked_at is not None:
         raise BusinessRefusal(CONSENT_REVOKED, "the member revoked this consent")

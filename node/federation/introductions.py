@@ -8,6 +8,9 @@
   address and overall in a small fixed window (429 ``rate_limited``), before anything is fetched.
 * ``peering-request/1`` or ``peering-accept/1`` from a **pending** (or active) peer: verified
   with the keys stored for it (an accept must answer a request this node sent; its handler checks).
+  A peering request from a pending peer signed by a key not stored for it (the peer rotated its
+  key since) makes the inbox fetch its descriptor again, as above (rate-limited the same way): if
+  that descriptor lists and is signed by the new key, the handler refreshes the stored keys.
 
 Suspended and revoked senders are refused as for any other message (403 ``inactive_peer``);
 every other type from a pending peer too.
@@ -90,18 +93,27 @@ class FixedWindow:
             return True
 
 
+def _signed_by_a_new_key(peer: Peer, kid: str) -> bool:
+    """A pending peer signing with a key we do not hold for it (it rotated since we fetched its
+    descriptor): its descriptor is fetched again, as for a node that is not a peer yet."""
+    return peer.state == PeerState.PENDING and peer_keys(peer).get(kid) is None
+
+
 def _resolver(session: Session, introduced: VerifiedDescriptor | None) -> envelope.KeyResolver:
-    """Keys of a pending or active sender; of the introduced node if it is not a peer yet."""
+    """Keys of a pending or active sender; of the introduced node if it is not a peer yet, or if
+    it is a pending peer whose descriptor was fetched again."""
 
     def resolve(iss: str) -> KeySet:
         peer = session.scalars(select(Peer).where(Peer.node_id == iss)).one_or_none()
-        if peer is None:
-            if introduced is not None and introduced.descriptor.node_id == iss:
-                session.info[INTRODUCED] = introduced
-                return introduced.descriptor.keys
-            raise UnknownPeer(f"{iss} is not a peer of this node")
-        if peer.state not in (PeerState.PENDING, PeerState.ACTIVE):
+        fetched = introduced is not None and introduced.descriptor.node_id == iss
+        if peer is not None and peer.state not in (PeerState.PENDING, PeerState.ACTIVE):
             raise InactivePeer(f"{iss} is {peer.state}, not an active peer")
+        if fetched and (peer is None or peer.state == PeerState.PENDING):
+            assert introduced is not None
+            session.info[INTRODUCED] = introduced
+            return introduced.descriptor.keys
+        if peer is None:
+            raise UnknownPeer(f"{iss} is not a peer of this node")
         return peer_keys(peer)
 
     return resolve
@@ -139,8 +151,9 @@ class Introductions:
         if claims.get("aud") != self.own_node_id:
             return None  # not for this node: the usual path refuses it without fetching anything
         with self.db.reading() as session:
-            known = session.scalar(select(Peer.id).where(Peer.node_id == iss)) is not None
-        if known or type != PEERING_REQUEST:
+            peer = session.scalars(select(Peer).where(Peer.node_id == iss)).one_or_none()
+            stale = peer is not None and _signed_by_a_new_key(peer, unverified.kid)
+        if type != PEERING_REQUEST or (peer is not None and not stale):
             return lambda session: _resolver(session, None)
         introduced = self._introduce(iss, unverified.kid, now, remote)
         return lambda session: _resolver(session, introduced)

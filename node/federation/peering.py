@@ -25,13 +25,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from federation import envelope
 from federation.descriptor import MAX_SIZE, VerifiedDescriptor, verify_descriptor
 from federation.envelope import Envelope
-from federation.errors import FederationError, Malformed, Rejection
+from federation.errors import FederationError, FingerprintMismatch, Malformed, Rejection
 from federation.identity import parse_node_id
 from node import audit
 from node.config import Settings
@@ -40,7 +40,7 @@ from node.db.types import utcnow
 from node.errors import Conflict, NotFound, ValidationProblem
 from node.federation import outbox
 from node.federation.inbox import BusinessRefusal
-from node.federation.models import InboxRecord, OutboxMessage, Peer, PeerState
+from node.federation.models import InboxRecord, MessageState, OutboxMessage, Peer, PeerState
 from node.federation.peers import add_peer, set_state
 from node.federation.signing import node_signer
 from node.i18n import N_
@@ -325,7 +325,36 @@ def change_state(
         raise Conflict(N_("This peer's state does not allow that."))
     set_state(session, peer, target)
     _audit(session, peer, action, actor, request_id)
+    if target is PeerState.REVOKED:
+        _discard_queue(session, peer, actor=actor, request_id=request_id)
     return _peer_view(peer)
+
+
+def _discard_queue(session: Session, peer: Peer, *, actor: str, request_id: str | None) -> int:
+    """Give up on what was still to be sent to a revoked peer, so that a later re-peering does
+    not deliver stale messages. The rows stay (state ``discarded``) for the record.
+
+    A message a worker is sending at this moment may still arrive; the worker then records it
+    ``delivered``, which is what happened.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.peer_id == peer.id, OutboxMessage.state.in_(outbox.UNDELIVERED))
+        .values(state=MessageState.DISCARDED.value, lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    discarded = int(getattr(result, "rowcount", 0) or 0)
+    if discarded:
+        audit.record(
+            session,
+            actor=actor,
+            action="federation.outbox.discard_revoked",
+            entity="federation_peers",
+            entity_id=peer.id,
+            changes={"discarded": [0, discarded]},
+            request_id=request_id,
+        )
+    return discarded
 
 
 # -- the handlers ---------------------------------------------------------------------------------
@@ -344,17 +373,48 @@ def handle_peering_request(session: Session, message: Envelope) -> None:
     if message.body["fingerprint"] != message.kid:
         raise BusinessRefusal("fingerprint_mismatch", "the request is not signed by its key")
     peer = _sender(session, message)
-    if peer is not None:
-        if peer.state in (PeerState.PENDING, PeerState.ACTIVE):
-            return
-        raise BusinessRefusal("peering_refused", f"this node has {peer.state} the sender")
     introduced = session.info.get(INTRODUCED)
     if not isinstance(introduced, VerifiedDescriptor) or introduced.descriptor.node_id != (
         message.iss
     ):
+        introduced = None
+    if peer is not None and peer.state not in (PeerState.PENDING, PeerState.ACTIVE):
+        raise BusinessRefusal("peering_refused", f"this node has {peer.state} the sender")
+    if peer is not None and (peer.state == PeerState.ACTIVE or introduced is None):
+        return
+    if introduced is None:
         raise BusinessRefusal("unknown_peer", "the sender's descriptor was not fetched")
+    if peer is not None:
+        _refresh_pending(session, peer, introduced, message)
+        return
     peer = add_peer(session, descriptor_claims(introduced), message.kid)
     _audit(session, peer, "requested", f"peer:{message.iss}"[:100], None)
+
+
+def _refresh_pending(
+    session: Session, peer: Peer, introduced: VerifiedDescriptor, message: Envelope
+) -> None:
+    """A pending peer asked again with a key we did not hold (it rotated): store the keys of the
+    descriptor just fetched (signed by that key). The fingerprint shown for approval becomes the
+    new key, unless this node's admin pinned one when adding the peer: that one stays, and must
+    still be listed."""
+    pinned = _asked_by_us(session, peer)
+    try:
+        add_peer(
+            session, descriptor_claims(introduced), peer.fingerprint if pinned else message.kid
+        )
+    except FingerprintMismatch:
+        raise BusinessRefusal(
+            "fingerprint_mismatch", "the descriptor no longer lists the pinned key"
+        ) from None
+    _audit(session, peer, "keys_refreshed", f"peer:{message.iss}"[:100], None)
+
+
+def _asked_by_us(session: Session, peer: Peer) -> bool:
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.peer_id == peer.id, OutboxMessage.type == PEERING_REQUEST
+    )
+    return session.scalars(query.limit(1)).first() is not None
 
 
 def handle_peering_accept(session: Session, message: Envelope) -> None:

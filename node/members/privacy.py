@@ -18,6 +18,12 @@ from node import audit
 from node.audit.models import AuditEntry
 from node.db.types import utcnow
 from node.errors import Conflict
+from node.federation.attestations import (
+    CONSENT_ENTITY,
+    consents_of,
+    erase_consents,
+    export_consents,
+)
 from node.identity.models import LoginSession, User
 from node.members import checks, iban_changes
 from node.members.identifiers import Vault
@@ -31,11 +37,13 @@ EXPORT_FORMAT = "coopnode.member-export/1"
 
 
 def audit_entries_about(session: Session, member_id: int) -> list[AuditEntry]:
-    """Audit entries about the member record and about their share movements."""
+    """Audit entries about the member record, their share movements and their consents."""
     movement_ids = [str(row.id) for row in transactions(session, member_id)]
+    consent_ids = [str(row.id) for row in consents_of(session, member_id)]
     about = or_(
         and_(AuditEntry.entity == "member", AuditEntry.entity_id == str(member_id)),
         and_(AuditEntry.entity == "share_transaction", AuditEntry.entity_id.in_(movement_ids)),
+        and_(AuditEntry.entity == CONSENT_ENTITY, AuditEntry.entity_id.in_(consent_ids)),
     )
     return list(session.scalars(select(AuditEntry).where(about).order_by(AuditEntry.id)))
 
@@ -50,7 +58,7 @@ def export_member(
     request_id: str | None = None,
 ) -> dict[str, Any]:
     """Everything about the member: profile (identifiers in clear), shares, payroll (profile,
-    contracts, payslips), audit entries.
+    contracts, payslips), the consents they gave other co-ops' nodes, audit entries.
 
     The export is itself audited: handing out personal data is processing that must be traceable.
     """
@@ -60,6 +68,7 @@ def export_member(
         "member": present(member, vault, full=True),
         "shares": present_holdings(session, terms, member.id),
         "payroll": export_payroll(session, member.id, member.language),
+        "federation": {"consents": export_consents(session, member.id)},
         "audit": [
             {
                 "at": e.at,
@@ -94,8 +103,10 @@ def erase_member(
     """Pseudonymise a member who asked to be forgotten; refused (409) while they hold shares.
 
     Removed: name (becomes ``Erased member #id``), email (a unique placeholder), national id,
-    IBAN, home node URL, the payroll profile's personal values, and the login (deactivated, its
-    email and name replaced, its sessions revoked). The status becomes ``left``.
+    IBAN, home node URL, the payroll profile's personal values, the pseudonyms of their
+    federation consents (open consents are revoked: :func:`node.federation.attestations.
+    erase_consents`), and the login (deactivated, its email and name replaced, its sessions
+    revoked). The status becomes ``left``.
 
     Kept, because the law requires it (GDPR art. 17(3)(b): data needed to meet a legal
     obligation): the share movements with their classes, counts, nominal values and dates, since
@@ -125,6 +136,7 @@ def erase_member(
     member.erased_at = now
     iban_changes.erase(session, member.id, actor=actor, now=now)
     erase_payroll_profile(session, member.id)
+    erase_consents(session, member.id, actor=actor, request_id=request_id)
     session.flush()
     audit.record(
         session,
