@@ -53,6 +53,7 @@ bench: install-test
 	$(BIN)/python benchmarks/ledger_posting.py
 	$(BIN)/python benchmarks/payroll_run.py
 	$(BIN)/python benchmarks/payslips.py
+	$(BIN)/python benchmarks/federation_delivery.py
 
 ## Regenerate the French reference payslips (tests/plugins/fr/refdata/urssaf_2026.json) from
 ## URSSAF's rules, npm modele-social evaluated with publicodes. Needs node and npm; `make test`

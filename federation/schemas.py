@@ -16,9 +16,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 import pycountry
 from jsonschema import Draft202012Validator, FormatChecker
@@ -39,7 +40,13 @@ format_checker = FormatChecker()
 
 @format_checker.checks("node-id")
 def _is_node_id(value: object) -> bool:
-    return not isinstance(value, str) or is_node_id(value)
+    return not isinstance(value, str) or _node_id_ok(value)
+
+
+@lru_cache(maxsize=1024)
+def _node_id_ok(value: str) -> bool:
+    """A node talks to few nodes, and each message names two: parse each id once."""
+    return is_node_id(value)
 
 
 @format_checker.checks("country-code")
@@ -152,8 +159,9 @@ class Catalogue:
         key = (name, major)
         if key not in self._validators:
             schema = self.schemas[key]
+            contents = _inline_refs(schema.contents, self.registry, schema.uri)
             self._validators[key] = Draft202012Validator(
-                schema.contents, registry=self.registry, format_checker=format_checker
+                contents, registry=self.registry, format_checker=format_checker
             )
         return self._validators[key]
 
@@ -182,6 +190,49 @@ class Catalogue:
         problems = self.errors(name, major, instance)
         if problems:
             raise Malformed(f"{name}/{major}: " + "; ".join(problems))
+
+
+_NOT_SCHEMAS = frozenset({"$defs", "const", "enum", "examples", "default"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas"})
+
+
+def _inline_refs(
+    schema: Any,
+    registry: Registry[Any],
+    base: str,
+    seen: frozenset[str] = frozenset(),
+    root: bool = True,
+) -> Any:
+    """``schema`` with each ``$ref`` replaced by the subschema it names (``allOf`` beside any
+    sibling keywords), so validation resolves no reference: looking one up in the registry costs
+    several times what checking its target does, and every message is validated twice. A cyclic
+    reference, or one below a nested ``$id``, is left for the registry to resolve."""
+    if isinstance(schema, list):
+        return [_inline_refs(item, registry, base, seen, False) for item in schema]
+    if not isinstance(schema, dict) or ("$id" in schema and not root):
+        return schema
+    out = {key: _inline_member(key, value, registry, base, seen) for key, value in schema.items()}
+    out.pop("$ref", None)
+    ref = schema.get("$ref")
+    if not isinstance(ref, str):
+        return out
+    target = urljoin(base, ref)
+    if target in seen:
+        return {**out, "$ref": target}
+    contents = registry.resolver(base).lookup(ref).contents
+    inlined = _inline_refs(contents, registry, urldefrag(target).url, seen | {target})
+    return {**out, "allOf": [*out.get("allOf", []), inlined]} if out else inlined
+
+
+def _inline_member(
+    key: str, value: Any, registry: Registry[Any], base: str, seen: frozenset[str]
+) -> Any:
+    """One keyword's value, inlined: a schema, a list of schemas or a map of names to schemas."""
+    if key in _NOT_SCHEMAS:
+        return value
+    if key in _SCHEMA_MAPS and isinstance(value, dict):
+        return {name: _inline_refs(sub, registry, base, seen, False) for name, sub in value.items()}
+    return _inline_refs(value, registry, base, seen, False)
 
 
 @cache

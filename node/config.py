@@ -580,8 +580,17 @@ FIELDS: tuple[Field, ...] = (
         "delivery_batch_size",
         "COOPNODE_FEDERATION_DELIVERY_BATCH_SIZE",
         _int_between(1, 50),
-        20,
+        50,
         "Messages sent to one peer in one request (at most 50, the inbox's limit).",
+    ),
+    F(
+        "federation",
+        "delivery_threads",
+        "COOPNODE_FEDERATION_DELIVERY_THREADS",
+        _int_between(1, 16),
+        2,
+        "Delivery workers in each `coopnode serve` process: while one waits for a peer's answer, "
+        "another claims, signs and records (leases keep them from sending a message twice).",
     ),
     F(
         "federation",

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from federation import envelope
 from federation.errors import Rejection, UnknownPeer
@@ -56,7 +56,7 @@ PRUNE_EVERY = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    batch_size: int = 20
+    batch_size: int = 50  # the inbox's limit: fewer rounds, one commit per batch on each side
     lease: timedelta = timedelta(seconds=60)
     timeout: float = 10.0
     retry_base: timedelta = timedelta(seconds=2)
@@ -166,8 +166,9 @@ class DeliveryWorker:
         """Lease due messages (committed before anything is sent)."""
         now = self.clock()
         batches: dict[int, Batch] = {}
-        if not self._anything_due(now):
-            return []  # an idle worker takes no write lock (SQLite has only one)
+        if self.db.is_sqlite and not self._anything_due(now):
+            return []  # an idle worker takes no write lock (SQLite has only one; PostgreSQL
+            # claims with SKIP LOCKED and a second look at the queue would only cost time)
         with self.db.transaction() as session:
             query = self._due(now)
             if not self.db.is_sqlite:
@@ -225,7 +226,9 @@ class DeliveryWorker:
             .join(Peer, Peer.id == OutboxMessage.peer_id)
             .where(
                 due,
-                ~held_back,
+                # seq 0 opens its conversation: nothing can hold it back, and saying so spares
+                # the anti-join, which PostgreSQL may plan per row over the whole queue
+                or_(OutboxMessage.seq == 0, ~held_back),
                 or_(
                     Peer.state == PeerState.ACTIVE.value,
                     # a peering request goes to the node it asks: pending on this side
@@ -247,9 +250,10 @@ class DeliveryWorker:
         now = self.clock()
         answers: dict[int, Answer] = {}
         signed: list[tuple[Outgoing, str]] = []
+        signer = self.signer.for_batch()
         for message in batch.messages:
             try:
-                signed.append((message, self._sign(batch, message, now)))
+                signed.append((message, self._sign(signer, batch, message, now)))
             except (UnusableKey, NotFound, Conflict) as exc:
                 if message.signing_kid is None:
                     raise  # the current key: a fault of the node, the round is retried
@@ -281,8 +285,9 @@ class DeliveryWorker:
             for (message, _), item in zip(signed, items, strict=True)
         ]
 
-    def _sign(self, batch: Batch, message: Outgoing, now: datetime) -> str:
-        return self.signer.sign(
+    @staticmethod
+    def _sign(signer: Signer, batch: Batch, message: Outgoing, now: datetime) -> str:
+        return signer.sign(
             kid=message.signing_kid,
             aud=batch.node_id,
             type=message.type,
@@ -353,13 +358,27 @@ class DeliveryWorker:
     def record(self, batch: Batch, answers: list[Answer]) -> None:
         now = self.clock()
         with self.db.transaction() as session:
+            rows = self._lock_rows(session, [message.id for message in batch.messages])
             for message, answer in zip(batch.messages, answers, strict=True):
-                row = lock_row(session, OutboxMessage, message.id)
+                row = rows.get(message.id)
                 if row is not None:
                     self._record_one(row, answer, now)
             peer = lock_row(session, Peer, batch.peer_id)
             if peer is not None:
                 self._breaker(peer, answers, now)
+
+    @staticmethod
+    def _lock_rows(session: Session, ids: list[int]) -> dict[int, OutboxMessage]:
+        """The batch's rows in one ``SELECT … FOR UPDATE`` (in id order, as every worker locks),
+        refreshed as committed by the locks' previous holders."""
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .order_by(OutboxMessage.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {row.id: row for row in session.scalars(query)}
 
     def _record_one(self, row: OutboxMessage, answer: Answer, now: datetime) -> None:
         if row.state in (MessageState.DELIVERED.value, MessageState.REFUSED.value):
@@ -436,25 +455,33 @@ def http_client(policy: DeliveryPolicy) -> httpx.Client:
 
 
 class Background:
-    """The delivery worker on a thread, for ``coopnode serve`` (started and stopped with the app)."""
+    """Delivery workers on threads, for ``coopnode serve`` (started and stopped with the app).
+
+    ``federation.delivery_threads`` of them (2 by default): a single worker leaves both nodes idle
+    in turn (the peer while it claims and records, itself while the peer answers); with two, one
+    works while the other waits. Each has its own lease owner, as separate processes would.
+    """
 
     def __init__(self, node: Any) -> None:
         self.node = node
         self.stop = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.threads: list[threading.Thread] = []
         self.client: httpx.Client | None = None
 
     def start(self) -> None:
-        self.client = http_client(DeliveryPolicy.from_settings(self.node.settings))
-        worker = worker_for(self.node, self.client)
-        self.thread = threading.Thread(
-            target=worker.run, args=(self.stop,), name="federation-delivery", daemon=True
-        )
-        self.thread.start()
+        self.client = http_client(DeliveryPolicy.from_settings(self.node.settings))  # thread-safe
+        for number in range(self.node.settings["federation.delivery_threads"]):
+            worker = worker_for(self.node, self.client)
+            thread = threading.Thread(
+                target=worker.run, args=(self.stop,), name=f"federation-delivery-{number}"
+            )
+            thread.daemon = True
+            thread.start()
+            self.threads.append(thread)
 
     def close(self, timeout: float = 15.0) -> None:
         self.stop.set()
-        if self.thread is not None:
-            self.thread.join(timeout)
+        for thread in self.threads:
+            thread.join(timeout)
         if self.client is not None:
             self.client.close()

@@ -181,24 +181,97 @@ class Inbox:
         self.introducer = introducer
         self.catalogue: Catalogue = default_catalogue().restricted(handlers)
 
-    def receive(self, token: str | bytes, now: datetime, remote: str | None = None) -> Result:
+    def receive(
+        self,
+        token: str | bytes,
+        now: datetime,
+        remote: str | None = None,
+        signer: Signer | None = None,
+    ) -> Result:
         """Verify and apply one envelope; never raises a :class:`Rejection`."""
         try:
-            return self._receive(token, now, remote)
-        except Throttled as exc:  # not logged: the limit is there to spare the node work
+            return self._receive(token, now, remote, signer or self.signer)
+        except Exception as exc:
+            return self._failed(exc, token, remote)
+
+    def _failed(self, exc: Exception, token: object, remote: str | None) -> Result:
+        """The answer to an envelope that was not applied (rejections logged, in their own
+        transaction: call this outside any other)."""
+        if isinstance(exc, Throttled):  # not logged: the limit is there to spare the node work
             return Result(429, problem=problem(429, RATE_LIMITED, str(exc)))
-        except Rejection as exc:
+        if isinstance(exc, Rejection):
             return self._refuse(exc.status, exc.code.value, exc.detail, token, remote)
-        except _Conflict as exc:
+        if isinstance(exc, _Conflict):
             return self._refuse(409, CONFLICT, str(exc), token, remote)
-        except Exception:  # a handler's fault: nothing was applied, the sender retries later
-            log.exception("federation message not applied", extra={"iss": claimed_issuer(token)})
-            return Result(500, problem=problem(500, INTERNAL, "the message could not be applied"))
+        # a handler's fault: nothing was applied, the sender retries later
+        log.error(
+            "federation message not applied", exc_info=exc, extra={"iss": claimed_issuer(token)}
+        )
+        return Result(500, problem=problem(500, INTERNAL, "the message could not be applied"))
 
     def receive_batch(
         self, tokens: list[Any], now: datetime, remote: str | None = None
     ) -> list[Result]:
-        return [self.receive(token, now, remote) for token in tokens]
+        """A batch in ONE write transaction, a savepoint per envelope: each envelope is applied
+        or not on its own, exactly as :meth:`receive` would, but the batch pays one commit
+        instead of one each. Should the commit fail, nothing was applied: each envelope is then
+        received on its own."""
+        signer = self.signer.for_batch()
+        try:
+            return self._batch(tokens, now, remote, signer.pinned())
+        except Exception:
+            log.warning("federation batch not committed; receiving its envelopes one by one")
+            return [self.receive(token, now, remote, signer) for token in tokens]
+
+    def _batch(
+        self, tokens: list[Any], now: datetime, remote: str | None, signer: Signer
+    ) -> list[Result]:
+        resolvers: list[ResolverFactory | Exception] = []
+        for token in tokens:  # introductions may fetch over HTTP: before the transaction
+            try:
+                resolvers.append(self._sender_keys(token, now, remote))
+            except Exception as exc:
+                resolvers.append(exc)
+        with self.db.transaction() as session:
+            outcomes = [
+                found
+                if isinstance(found, Exception)
+                else self._in_savepoint(session, token, now, signer, found)
+                for token, found in zip(tokens, resolvers, strict=True)
+            ]
+        return [
+            outcome if isinstance(outcome, Result) else self._failed(outcome, token, remote)
+            for token, outcome in zip(tokens, outcomes, strict=True)
+        ]
+
+    def _in_savepoint(
+        self,
+        session: Session,
+        token: str | bytes,
+        now: datetime,
+        signer: Signer,
+        resolver: ResolverFactory,
+    ) -> Result | Exception:
+        """One envelope of a batch; what it raised is returned, its changes rolled back."""
+        try:
+            try:
+                return self._savepoint(session, token, now, signer, resolver)
+            except IntegrityError:  # a concurrent delivery won the (iss, jti) race: its receipt
+                return self._savepoint(session, token, now, signer, resolver)
+        except Exception as exc:
+            return exc
+
+    def _savepoint(
+        self,
+        session: Session,
+        token: str | bytes,
+        now: datetime,
+        signer: Signer,
+        resolver: ResolverFactory,
+    ) -> Result:
+        with session.begin_nested():
+            verified = self._verify(session, token, now, resolver)
+            return Result(200, receipt=self._apply(session, verified, now, signer))
 
     def _refuse(
         self, status: int, code: str, detail: str, token: object, remote: str | None
@@ -206,8 +279,10 @@ class Inbox:
         log_rejection(self.db, code, detail, remote=remote, iss=claimed_issuer(token))
         return Result(status, problem=problem(status, code, detail))
 
-    def _receive(self, token: str | bytes, now: datetime, remote: str | None) -> Result:
-        signer = self.signer.pinned()  # the key store may read the database: not inside ours
+    def _receive(
+        self, token: str | bytes, now: datetime, remote: str | None, signer: Signer
+    ) -> Result:
+        signer = signer.pinned()  # the key store may read the database: not inside ours
         resolver = self._sender_keys(token, now, remote)  # may fetch over HTTP: not inside ours
         try:
             return self._in_transaction(token, now, signer, resolver)
@@ -261,25 +336,35 @@ class Inbox:
             conversation=verified.conversation,
             seq=verified.seq,
             received_at=now,
-            receipt_token="",
-            receipt={},
-            outcome=Outcome.ACCEPTED.value,
         )
+        # Accepted unless the handler refuses: signed now, the receipt goes in with the record
+        # (one INSERT, no UPDATE after the handler); a refusal signs another.
+        self._receipt(record, verified, signer, now)
         session.add(record)
         session.flush()  # claims (iss, jti) now: a concurrent duplicate waits or fails here
-        reason = detail = None
         try:
             with session.begin_nested():
                 self.handlers[verified.type](session, verified)
         except BusinessRefusal as refusal:
-            reason, detail = refusal.reason, refusal.detail
+            self._receipt(record, verified, signer, now, refusal.reason, refusal.detail)
+        return record.receipt_token
+
+    def _receipt(
+        self,
+        record: InboxRecord,
+        verified: Envelope,
+        signer: Signer,
+        now: datetime,
+        reason: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Put the signed receipt (accepted, or refused for ``reason``) on ``record``."""
         body = envelope.receipt_body(verified, reason, detail)
         receipt_jti = envelope.new_message_id()
         record.receipt = {"jti": receipt_jti, "body": body}
         record.outcome = (Outcome.ACCEPTED if reason is None else Outcome.REFUSED).value
         record.reason = reason
         record.receipt_token = self._sign_receipt(signer, record, receipt_jti, body, now)
-        return record.receipt_token
 
     @staticmethod
     def _sign_receipt(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -47,6 +48,11 @@ class Signer:
         """This signer with its current key fixed now (before a transaction is opened)."""
         key = self.current_key()
         return Signer(self.node_id, lambda: key, self.named_key)
+
+    def for_batch(self) -> Signer:
+        """This signer opening its current key once, on first use (not once per message of a
+        batch: opening reads the key store and unseals); a failure is not remembered."""
+        return Signer(self.node_id, cache(self.current_key), self.named_key)
 
     def key(self, kid: str | None = None) -> SigningKey:
         """The key ``kid`` (it must still be usable for signing), or the current key."""
