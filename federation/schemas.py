@@ -50,14 +50,17 @@ def _node_id_ok(value: str) -> bool:
 
 
 @format_checker.checks("country-code")
-def _is_country(value: object) -> bool:
+def is_country_code(value: object) -> bool:
+    """ISO 3166-1 alpha-2 (``BE``); anything not a string is left to the ``type`` keyword.
+    The node's request validation checks the same format with this function."""
     return not isinstance(value, str) or (
         len(value) == 2 and value.isupper() and pycountry.countries.get(alpha_2=value) is not None
     )
 
 
 @format_checker.checks("currency-code")
-def _is_currency(value: object) -> bool:
+def is_currency_code(value: object) -> bool:
+    """ISO 4217 (``EUR``); anything not a string is left to the ``type`` keyword."""
     return not isinstance(value, str) or (
         len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value) is not None
     )

@@ -15,28 +15,16 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import pycountry
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from federation.schemas import is_country_code, is_currency_code
 from node.errors import FieldError, ValidationProblem
 from node.i18n import N_
 
 format_checker = FormatChecker()
-
-
-@format_checker.checks("country-code")
-def _is_country(value: object) -> bool:
-    return not isinstance(value, str) or (
-        len(value) == 2 and value.isupper() and pycountry.countries.get(alpha_2=value) is not None
-    )
-
-
-@format_checker.checks("currency-code")
-def _is_currency(value: object) -> bool:
-    return not isinstance(value, str) or (
-        len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value) is not None
-    )
+format_checker.checks("country-code")(is_country_code)
+format_checker.checks("currency-code")(is_currency_code)
 
 
 _DECIMAL = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
