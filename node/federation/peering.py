@@ -166,11 +166,16 @@ def _peer_view(peer: Peer) -> dict[str, Any]:
 
 
 def peers_overview(session: Session) -> list[dict[str, Any]]:
-    """Every peer with its queue (the outbox's summary): what ``coopnode peers`` shows."""
-    rows = {peer.id: peer for peer in session.scalars(select(Peer))}
+    """Every peer with its queue (the outbox's summary): what ``coopnode peers`` shows.
+
+    The peers are the summary's own: on PostgreSQL each statement sees what is committed when
+    it starts, so a second query for them could see a peer the summary did not (one just
+    introduced) or miss one it saw."""
     overview = []
     for queue in outbox.queue_summary(session):
-        peer = rows[queue["peer_id"]]
+        peer = session.get(Peer, queue["peer_id"])
+        if peer is None:  # never deleted; kept for safety rather than a KeyError
+            continue
         overview.append(
             {
                 **_peer_view(peer),
