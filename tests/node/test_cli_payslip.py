@@ -3,17 +3,15 @@ test as a plugin distribution), without a configuration file or a database."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from node.cli.main import main
 from plugins.payroll.model import Payslip, PayslipLine, Period
+from tests.plugins.payroll_cli import Run, payslip_runner
 
 TOY = Path(__file__).resolve().parents[1] / "plugins" / "payroll" / "toy_country"
 RESULT_FIELDS = {
@@ -39,8 +37,6 @@ LINE_FIELDS = {
     "employer_amount",
 }
 
-Run = Callable[..., tuple[int, str, str]]
-
 
 def install_toy(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make Toyland importable and 'installed': a dist-info with a ``coopnode`` entry point."""
@@ -56,23 +52,9 @@ def install_toy(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """``coopnode payslip …`` in-process with no configuration file and an unusable database."""
+    """``coopnode payslip …`` in-process, with Toyland installed besides the built-in countries."""
     install_toy(tmp_path / "site", monkeypatch)
-    monkeypatch.setenv("COOPNODE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("COOPNODE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        try:
-            code = main(["payslip", *args])
-        except SystemExit as exc:  # argparse refuses the arguments
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return payslip_runner(tmp_path, monkeypatch, capsys)
 
 
 def toy_payslip(gross: str, period: str = "2026-03", **params: Any) -> dict[str, Any]:

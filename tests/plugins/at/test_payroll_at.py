@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from node.cli.main import main
 from plugins.at.payroll import AustriaPayroll
 from plugins.payroll.model import (
     Contract,
@@ -337,23 +336,6 @@ def test_posting_requires_zko3_and_collective_pay() -> None:
 
 
 # -- the command line ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setenv("COOPNODE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("COOPNODE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        try:
-            code = main(["payslip", *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_cli_json_payslip(run: Any) -> None:

@@ -3,17 +3,13 @@ behaviour, refusals, the minimum wage, declarations and the ``coopnode payslip``
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from node.cli.main import main
 from plugins.de import Germany
 from plugins.de.payroll import GermanyPayroll, germany_payroll
 from plugins.payroll.contract import ReferenceCase
@@ -27,6 +23,7 @@ from plugins.payroll.model import (
     PeriodOutsideLaw,
     Worker,
 )
+from tests.plugins.payroll_cli import Run
 
 MARCH = Period(2026, 3)
 D = Decimal
@@ -347,28 +344,6 @@ def test_posting_into_germany() -> None:
 
 
 # -- the CLI ---------------------------------------------------------------------------------
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """``coopnode payslip …`` in-process, without a configuration file or a database."""
-    monkeypatch.setenv("COOPNODE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("COOPNODE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        try:
-            code = main(["payslip", *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_cli_json_payslip(run: Run) -> None:

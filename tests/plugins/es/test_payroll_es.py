@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from node.cli.main import main
 from plugins.es.payroll import SpainPayroll
 from plugins.payroll.contract import ReferenceCase
 from plugins.payroll.law import LawBook
@@ -398,23 +397,6 @@ def test_posting_into_spain() -> None:
 
 
 # -- the command line ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setenv("COOPNODE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("COOPNODE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        try:
-            code = main(["payslip", *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_cli_payslip_json(run: Any) -> None:

@@ -5,7 +5,6 @@ relief, params, periods, the inverse, the T1041, the 08 return, posting and the 
 from __future__ import annotations
 
 import importlib
-import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -14,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from node.cli.main import main
 from node.money import minor_exponent, to_minor
 from plugins.hu.payroll import HungaryPayroll
 from plugins.payroll.contract import ReferenceCase
@@ -427,26 +425,6 @@ def test_posting_into_hungary() -> None:
 
 
 # -- the command line ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """``coopnode payslip …`` in-process, without a configuration file or a database."""
-    monkeypatch.setenv("COOPNODE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("COOPNODE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        try:
-            code = main(["payslip", *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_cli_payslip_json(run: Any) -> None:

@@ -4,17 +4,13 @@ cuneo fiscale, surcharges, extra monthly payments, TFR, params, UNILAV, UniEmens
 from __future__ import annotations
 
 import importlib
-import io
 import json
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from node.cli.main import main
 from plugins.it.payroll import ItalyPayroll
 from plugins.payroll.model import (
     Contract,
@@ -28,6 +24,7 @@ from plugins.payroll.model import (
     PeriodOutsideLaw,
     Worker,
 )
+from tests.plugins.payroll_cli import Run
 
 
 def italy_payroll() -> ItalyPayroll:
@@ -358,28 +355,6 @@ def test_posting_requirements_as_host() -> None:
 
 
 # -- the command line ---------------------------------------------------------------------
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """``coopnode payslip …`` in-process, with no configuration file and no database."""
-    monkeypatch.setenv("COOPNODE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("COOPNODE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        try:
-            code = main(["payslip", *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_cli_payslip_json(run: Run) -> None:

@@ -5,9 +5,7 @@ periods, the inverse, the declarations and the CLI."""
 from __future__ import annotations
 
 import importlib
-import io
 import json
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from node.cli.main import main
 from plugins.payroll.contract import ReferenceCase
 from plugins.payroll.law import LawBook
 from plugins.payroll.model import (
@@ -30,6 +27,7 @@ from plugins.payroll.model import (
     Worker,
 )
 from plugins.se.payroll import SwedenPayroll
+from tests.plugins.payroll_cli import Run
 
 LAW_FILE = Path(__file__).parents[3] / "plugins" / "se" / "payroll_2026.toml"
 MARCH, APRIL = Period(2026, 3), Period(2026, 4)
@@ -375,27 +373,6 @@ def test_posting_and_minimum_wage_say_there_is_no_statutory_minimum() -> None:
 
 
 # -- the command line ---------------------------------------------------------------------
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    monkeypatch.setenv("COOPNODE_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("COOPNODE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        try:
-            code = main(["payslip", *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_cli_payslip_json(run: Run) -> None:
