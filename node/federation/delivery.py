@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from federation import envelope
@@ -287,6 +287,7 @@ class DeliveryWorker:
 
     @staticmethod
     def _sign(signer: Signer, batch: Batch, message: Outgoing, now: datetime) -> str:
+        # The body was checked against its schema when it was queued (outbox.enqueue).
         return signer.sign(
             kid=message.signing_kid,
             aud=batch.node_id,
@@ -296,6 +297,7 @@ class DeliveryWorker:
             jti=message.jti,
             conversation=message.conversation,
             seq=message.seq,
+            check=False,
         )
 
     @staticmethod
@@ -363,9 +365,7 @@ class DeliveryWorker:
                 row = rows.get(message.id)
                 if row is not None:
                     self._record_one(row, answer, now)
-            peer = lock_row(session, Peer, batch.peer_id)
-            if peer is not None:
-                self._breaker(peer, answers, now)
+            self._breaker(session, batch.peer_id, answers, now)
 
     @staticmethod
     def _lock_rows(session: Session, ids: list[int]) -> dict[int, OutboxMessage]:
@@ -403,18 +403,32 @@ class DeliveryWorker:
             row.attempts >= self.policy.max_attempts or now - row.created_at >= self.policy.max_age
         )
 
-    def _breaker(self, peer: Peer, answers: list[Answer], now: datetime) -> None:
-        """A request that got no receipt at all counts as a failure of the peer."""
+    def _breaker(
+        self, session: Session, peer_id: int, answers: list[Answer], now: datetime
+    ) -> None:
+        """A request that got no receipt at all counts as a failure of the peer. A success
+        resets the count with one conditional UPDATE that touches (and locks) the Peer row only
+        when there is something to reset: workers delivering to a healthy peer never queue on
+        its row."""
         answers = [answer for answer in answers if answer.sent]
         if not answers:
             return
         failed = all(answer.receipt is None for answer in answers)
         if not failed:
-            peer.consecutive_failures = 0
-            peer.circuit_open_until = None
+            session.execute(
+                update(Peer)
+                .where(
+                    Peer.id == peer_id,
+                    or_(Peer.consecutive_failures != 0, Peer.circuit_open_until.is_not(None)),
+                )
+                .values(consecutive_failures=0, circuit_open_until=None)
+            )
+            return
+        peer = lock_row(session, Peer, peer_id)
+        if peer is None:
             return
         peer.consecutive_failures += 1
-        peer.last_error = (answers[0].error or "")[:500] if answers else None
+        peer.last_error = (answers[0].error or "")[:500]
         if peer.consecutive_failures >= self.policy.breaker_failures:
             peer.circuit_open_until = now + self.policy.breaker_cooldown
 

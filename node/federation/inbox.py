@@ -13,6 +13,13 @@ A handler accepts by returning; it refuses for a business reason by raising
 :class:`BusinessRefusal` (its changes are rolled back to a savepoint, the refusal is recorded and
 receipted: the sender does not retry). Anything else it raises rolls everything back (500: the
 sender retries later). A protocol rejection changes nothing but the bounded rejection log.
+
+A batch (up to :data:`MAX_BATCH` envelopes) is first applied optimistically in one transaction
+without savepoints: the ids already received are read in one query, each sender's keys once (read
+again after a message that changes a peer, :data:`~node.federation.signing.PEER_CHANGING_TYPES`),
+and the new records are inserted together at commit. Should any handler raise (a refusal
+included), that transaction is rolled back and the batch is applied again with a savepoint per
+envelope, so each one stands on its own exactly as if it had come alone.
 """
 
 from __future__ import annotations
@@ -32,12 +39,13 @@ from sqlalchemy.orm import Session
 from federation import envelope
 from federation.envelope import Envelope
 from federation.errors import Rejection
+from federation.keys import KeySet
 from federation.schemas import Catalogue, default_catalogue
 from node.config import Settings
 from node.db import Database
 from node.errors import PROBLEM_BASE
 from node.federation.models import InboxRecord, InboxRejection, Outcome
-from node.federation.signing import Signer, peer_resolver
+from node.federation.signing import PEER_CHANGING_TYPES, Signer, peer_resolver
 from node.i18n import N_
 
 log = logging.getLogger("coopnode.federation")
@@ -212,9 +220,9 @@ class Inbox:
     def receive_batch(
         self, tokens: list[Any], now: datetime, remote: str | None = None
     ) -> list[Result]:
-        """A batch in ONE write transaction, a savepoint per envelope: each envelope is applied
-        or not on its own, exactly as :meth:`receive` would, but the batch pays one commit
-        instead of one each. Should the commit fail, nothing was applied: each envelope is then
+        """A batch in ONE write transaction: each envelope is applied or not on its own, exactly
+        as :meth:`receive` would, but the batch pays one commit instead of one each (see the
+        module docstring). Should the commit fail, nothing was applied: each envelope is then
         received on its own."""
         signer = self.signer.for_batch()
         try:
@@ -232,17 +240,52 @@ class Inbox:
                 resolvers.append(self._sender_keys(token, now, remote))
             except Exception as exc:
                 resolvers.append(exc)
-        with self.db.transaction() as session:
-            outcomes = [
-                found
-                if isinstance(found, Exception)
-                else self._in_savepoint(session, token, now, signer, found)
-                for token, found in zip(tokens, resolvers, strict=True)
-            ]
+        try:
+            outcomes = self._optimistic(tokens, resolvers, now, signer)
+        except Exception:  # a handler refused or failed, or a concurrent delivery won a race
+            with self.db.transaction() as session:
+                outcomes = [
+                    found
+                    if isinstance(found, Exception)
+                    else self._in_savepoint(session, token, now, signer, found)
+                    for token, found in zip(tokens, resolvers, strict=True)
+                ]
         return [
             outcome if isinstance(outcome, Result) else self._failed(outcome, token, remote)
             for token, outcome in zip(tokens, outcomes, strict=True)
         ]
+
+    def _optimistic(
+        self,
+        tokens: list[Any],
+        resolvers: list[ResolverFactory | Exception],
+        now: datetime,
+        signer: Signer,
+    ) -> list[Result | Exception]:
+        """The whole batch without savepoints; raises (rolling everything back) as soon as a
+        handler raises anything, a refusal included."""
+        outcomes: list[Result | Exception] = []
+        with self.db.transaction() as session:
+            known = _known_records(session, tokens)
+            keys: dict[tuple[ResolverFactory, str], KeySet] = {}
+            for token, found in zip(tokens, resolvers, strict=True):
+                if isinstance(found, Exception):
+                    outcomes.append(found)
+                    continue
+                try:
+                    verified = self._verify(session, token, now, _remembering(found, keys))
+                except Rejection as exc:
+                    outcomes.append(exc)
+                    continue
+                try:
+                    receipt = self._apply(session, verified, now, signer, known)
+                except _Conflict as exc:
+                    outcomes.append(exc)
+                    continue
+                outcomes.append(Result(200, receipt=receipt))
+                if verified.type in PEER_CHANGING_TYPES:
+                    keys.clear()
+        return outcomes
 
     def _in_savepoint(
         self,
@@ -317,17 +360,24 @@ class Inbox:
             catalogue=self.catalogue,
         )
 
-    def _apply(self, session: Session, verified: Envelope, now: datetime, signer: Signer) -> str:
+    def _apply(
+        self,
+        session: Session,
+        verified: Envelope,
+        now: datetime,
+        signer: Signer,
+        known: dict[tuple[str, str], InboxRecord] | None = None,
+    ) -> str:
+        """Record and handle ``verified`` once. With ``known`` (the batch's records, read
+        beforehand and kept up to date here) the handler runs without a savepoint of its own
+        and the record is inserted at the next flush; whatever the handler raises propagates."""
         digest = body_digest(verified.body)
-        known = session.scalars(
-            select(InboxRecord).where(
-                InboxRecord.iss == verified.iss, InboxRecord.jti == verified.jti
-            )
-        ).one_or_none()
-        if known is not None:
-            if known.body_digest != digest:
+        key = (verified.iss, verified.jti)
+        found = known.get(key) if known is not None else _stored_record(session, key)
+        if found is not None:
+            if found.body_digest != digest:
                 raise _Conflict(f"message {verified.jti} was received before with another body")
-            return self._stored_receipt(known, now, signer)
+            return self._stored_receipt(found, now, signer)
         record = InboxRecord(
             iss=verified.iss,
             jti=verified.jti,
@@ -341,6 +391,10 @@ class Inbox:
         # (one INSERT, no UPDATE after the handler); a refusal signs another.
         self._receipt(record, verified, signer, now)
         session.add(record)
+        if known is not None:
+            known[key] = record
+            self.handlers[verified.type](session, verified)
+            return record.receipt_token
         session.flush()  # claims (iss, jti) now: a concurrent duplicate waits or fails here
         try:
             with session.begin_nested():
@@ -382,6 +436,7 @@ class Inbox:
             jti=receipt_jti,
             conversation=record.conversation,
             seq=record.seq,
+            check=False,  # built by envelope.receipt_body
         )
 
     def _stored_receipt(self, record: InboxRecord, now: datetime, signer: Signer) -> str:
@@ -394,6 +449,55 @@ class Inbox:
         )
         record.receipt_token = token
         return token
+
+
+def _stored_record(session: Session, key: tuple[str, str]) -> InboxRecord | None:
+    iss, jti = key
+    return session.scalars(
+        select(InboxRecord).where(InboxRecord.iss == iss, InboxRecord.jti == jti)
+    ).one_or_none()
+
+
+def _known_records(session: Session, tokens: list[Any]) -> dict[tuple[str, str], InboxRecord]:
+    """The records of the ids the batch's envelopes claim, in one query (claims unverified:
+    only a lookup table, entries are used for verified ids alone)."""
+    claimed: set[tuple[str, str]] = set()
+    for token in tokens:
+        try:
+            claims = envelope.open_compact(token, envelope.MESSAGE_TYP).claims
+        except Rejection:
+            continue
+        iss, jti = claims.get("iss"), claims.get("jti")
+        if isinstance(iss, str) and isinstance(jti, str):
+            claimed.add((iss, jti))
+    if not claimed:
+        return {}
+    rows = session.scalars(
+        select(InboxRecord).where(
+            InboxRecord.jti.in_({jti for _, jti in claimed}),
+            InboxRecord.iss.in_({iss for iss, _ in claimed}),
+        )
+    )
+    return {(row.iss, row.jti): row for row in rows}
+
+
+def _remembering(
+    factory: ResolverFactory, remembered: dict[tuple[ResolverFactory, str], KeySet]
+) -> ResolverFactory:
+    """``factory`` whose keys, once found for a sender, are reused for the rest of the batch."""
+
+    def resolver(session: Session) -> envelope.KeyResolver:
+        resolve = factory(session)
+
+        def cached(iss: str) -> KeySet:
+            key = (factory, iss)
+            if key not in remembered:
+                remembered[key] = resolve(iss)
+            return remembered[key]
+
+        return cached
+
+    return resolver
 
 
 def prune_processed(session: Session, now: datetime, retention: timedelta) -> int:

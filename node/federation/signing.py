@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 SIGNER_EXTRA = "federation.signer"
 
+#: Message types whose handlers change a peer's state or keys. The inbox reads a sender's keys
+#: once per batch and again after one of these; a handler that changes a ``Peer`` row must have
+#: its type listed here (a test checks the node's own handlers).
+PEER_CHANGING_TYPES = frozenset(
+    {"keys-rotated/1", "keys-revoked/1", "peering-request/1", "peering-accept/1"}
+)
+
 
 class UnusableKey(FederationError):
     """A message names an own key this signer cannot sign with."""
@@ -77,7 +84,10 @@ class Signer:
         seq: int,
         lifetime: timedelta = envelope.DEFAULT_LIFETIME,
         kid: str | None = None,
+        check: bool = True,
     ) -> str:
+        """Sign with key ``kid`` or the current key; ``check`` as in
+        :func:`federation.envelope.sign`."""
         return envelope.sign(
             self.key(kid),
             iss=self.node_id,
@@ -89,6 +99,7 @@ class Signer:
             conversation=conversation,
             seq=seq,
             lifetime=lifetime,
+            check=check,
         )
 
 

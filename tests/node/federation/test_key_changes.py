@@ -293,3 +293,31 @@ def test_the_cli_announces_its_key_changes(
     code, out, _ = run(cli, capsys, "keys", "revoke", "--reason", "superseded", "--", old)
     assert code == 0 and "1 message(s) queued" in out
     assert [row.type for row in outbox_rows(db)] == [ROTATED, REVOKED]
+
+
+def test_in_one_batch_a_rotation_applies_before_the_next_envelope_is_verified(
+    db: Database,
+) -> None:
+    """The inbox reads a sender's keys once per batch, and again after a key change."""
+    sender, receiver = fake_node(SENDER), fake_node(RECEIVER)
+    add_peer(db, sender)
+    inbox = make_inbox(db, receiver)
+    new, now = SigningKey.generate(), utcnow()
+    body = rotation_body(sender.key, new, now, timedelta(hours=1))
+    tokens = [
+        signed(sender, sender.key, "ping/1", {"nonce": "before"}, now),
+        signed(sender, sender.key, ROTATED, body, now),
+        signed(sender, new, "ping/1", {"nonce": "after"}, now),  # known only once rotated
+    ]
+
+    results = inbox.receive_batch(tokens, now)
+
+    assert [receipt_body(result)["outcome"] for result in results] == ["accepted"] * 3
+    assert audits(db, "federation.peer.keys_rotated") == 1
+
+
+def test_every_handler_that_changes_peers_is_declared_so() -> None:
+    from node.federation.peering import PEERING_ACCEPT, PEERING_REQUEST
+    from node.federation.signing import PEER_CHANGING_TYPES
+
+    assert {ROTATED, REVOKED, PEERING_REQUEST, PEERING_ACCEPT} <= PEER_CHANGING_TYPES
