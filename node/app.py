@@ -38,6 +38,7 @@ ROUTE_MODULES = (
     "node.federation.api",
     "node.federation.attestations_api",
     "node.federation.peers_api",
+    "node.fx.api",
     "node.web.pages",
 )
 

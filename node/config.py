@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
@@ -149,6 +150,41 @@ def _currency(value: Any) -> str:
     return code
 
 
+_FX_PAIR_FORMAT = 'must be a table such as {"EUR/SEK" = "11.0952"} (or EUR/SEK=11.0952,…)'
+_FX_RATE = re.compile(r"[0-9]{1,15}(\.[0-9]{1,20})?")
+
+
+def _fx_entries(value: Any) -> list[tuple[Any, Any]]:
+    """The (pair, rate) entries of ``fx.rates``: a TOML table, or ``PAIR=RATE`` strings."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and all(isinstance(item, str) and "=" in item for item in value):
+        return [tuple(part.strip() for part in item.split("=", 1)) for item in value]
+    raise ValueError(_FX_PAIR_FORMAT)
+
+
+def _fx_rates(value: Any) -> tuple[tuple[str, Decimal], ...]:
+    """Configured rates as ``(("EUR/SEK", Decimal("11.0952")), …)``, sorted by pair."""
+    rates: dict[str, Decimal] = {}
+    for pair, text in _fx_entries(value):
+        base, slash, quote = str(pair).partition("/")
+        if not slash:
+            raise ValueError(f"{pair!r} is not a currency pair such as EUR/SEK")
+        base, quote = _currency(base), _currency(quote)
+        if base == quote:
+            raise ValueError(f"{pair}: the two currencies must differ")
+        if isinstance(text, float) or not isinstance(text, str):
+            raise ValueError(f'{pair}: the rate must be a decimal string such as "11.0952"')
+        if not _FX_RATE.fullmatch(text.strip()) or Decimal(text) <= 0:
+            raise ValueError(f"{pair}: {text!r} is not a positive decimal rate")
+        if f"{quote}/{base}" in rates or f"{base}/{quote}" in rates:
+            raise ValueError(f"{base}/{quote} is given twice (or with its inverse)")
+        rates[f"{base}/{quote}"] = Decimal(text.strip())
+    return tuple(sorted(rates.items()))
+
+
 def _one_of(*choices: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = _nonempty(value).lower()
@@ -231,7 +267,7 @@ class Field:
     default: Any
     doc: str
     secret: bool = False
-    example: str | None = None
+    example: str | Mapping[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -690,6 +726,27 @@ FIELDS: tuple[Field, ...] = (
         20,
         "Peering requests from nodes not yet peers admitted per window in all (then 429).",
     ),
+    F(
+        "fx",
+        "rates",
+        "COOPNODE_FX_RATES",
+        _fx_rates,
+        (),
+        "Configured exchange rates, units of the quote per 1 of the base, as a table "
+        '{"EUR/SEK" = "11.0952"} (the variable: EUR/SEK=11.0952,EUR/HUF=395.12). A configured '
+        "rate wins over imported ECB reference rates; its inverse and, for two EUR/… rates, "
+        "their cross rate are used too (docs/fx.md).",
+        example={"EUR/SEK": "11.0952", "EUR/HUF": "395.12"},
+    ),
+    F(
+        "fx",
+        "max_age_days",
+        "COOPNODE_FX_MAX_AGE_DAYS",
+        _int_between(0, 366),
+        5,
+        "Oldest ECB reference rate used, in days before the day converted (the ECB publishes "
+        "on TARGET working days; the default spans Easter, Thursday to Monday).",
+    ),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 
@@ -848,5 +905,8 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):  # an inline table; keys quoted (EUR/SEK is not a bare key)
+        items = (f"{_toml_value(str(k))} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'

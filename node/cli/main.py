@@ -77,6 +77,11 @@ BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "node.cli.federation",
     ),
     ("peers", "The nodes this one federates with.", "node.cli.peers"),
+    (
+        "fx",
+        "Exchange rates: import ECB reference rates, show them, convert an amount.",
+        "node.fx.cli",
+    ),
 )
 COMMAND_MODULES = tuple(dict.fromkeys(module for _, _, module in BUILTIN_COMMANDS))
 

@@ -27,6 +27,7 @@ MODEL_MODULES = (
     "node.federation.keystore",
     "node.federation.models",
     "node.federation.attestation_models",
+    "node.fx.models",
 )
 
 

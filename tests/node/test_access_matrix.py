@@ -117,6 +117,12 @@ def test_member_attestation_endpoints_are_for_the_member_or_staff(client: TestCl
     assert declared[("GET", attestations + "/{id:int}")].roles == staff
 
 
+def test_exchange_rates_are_for_staff_and_imports_for_admins(client: TestClient) -> None:
+    declared = {(spec.method, spec.path): spec.roles for spec in specs(client)}
+    assert declared[("GET", "/api/v1/admin/fx/rates")] == {Role.STAFF, Role.ADMIN}
+    assert declared[("POST", "/api/v1/admin/fx/imports")] == {Role.ADMIN}
+
+
 def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
     undeclared = [
         route.path

@@ -1,0 +1,1 @@
+"""Inter-co-op clearing, settlement statements and reconciliation between peer nodes."""
