@@ -50,6 +50,9 @@ class NodeDescriptor:
     inbox: str
     messages: Mapping[str, list[int]]
     keys: KeySet
+    #: What the node offers members of other co-ops working in its country: ``{"code", "name"}``
+    #: each (optional; left out of the claims when empty).
+    services: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def sign_descriptor(
         "messages": {name: sorted(majors) for name, majors in descriptor.messages.items()},
         "keys": descriptor.keys.to_jwks(),
     }
+    if descriptor.services:
+        claims["services"] = [dict(service) for service in descriptor.services]
     (catalogue or default_catalogue()).validate_document("node-descriptor", claims)
     return sign_compact(claims, key, DESCRIPTOR_TYP)
 
@@ -129,6 +134,7 @@ def _descriptor(claims: Mapping[str, Any], keys: KeySet) -> NodeDescriptor:
         inbox=claims["inbox"],
         messages=dict(claims["messages"]),
         keys=keys,
+        services=tuple(dict(service) for service in claims.get("services", ())),
     )
 
 

@@ -38,6 +38,9 @@ ROUTE_MODULES = (
     "node.federation.api",
     "node.federation.attestations_api",
     "node.federation.peers_api",
+    "node.chains.api",
+    "node.postings.api",
+    "node.hosting.api",
     "node.fx.api",
     "node.web.pages",
 )

@@ -150,7 +150,7 @@ def _currency(value: Any) -> str:
     return code
 
 
-_FX_PAIR_FORMAT = 'must be a table such as {"EUR/SEK" = "11.0952"} (or EUR/SEK=11.0952,…)'
+_FX_PAIR_FORMAT = 'must be a table of rates such as "EUR/SEK" = "11.0952" (or EUR/SEK=11.0952,…)'
 _FX_RATE = re.compile(r"[0-9]{1,15}(\.[0-9]{1,20})?")
 
 

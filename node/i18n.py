@@ -213,6 +213,7 @@ CONFIG_MESSAGES = (
     N_('must be a decimal string such as "6.5", not a float'),
     N_('must be a percentage such as "6.5"'),
     N_("must be a percentage between 0 and 100"),
+    N_('must be a table of rates such as "EUR/SEK" = "11.0952" (or EUR/SEK=11.0952,…)'),
     N_("invalid IBAN ({reason})"),
     N_("must not exceed contribution.rate ({rate})"),
     N_("{value} is not an ISO 3166-1 alpha-2 country code"),

@@ -77,6 +77,8 @@ BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "node.cli.federation",
     ),
     ("peers", "The nodes this one federates with.", "node.cli.peers"),
+    ("chains", "Value chains: list them, or show one.", "node.chains.cli"),
+    ("postings", "Members posted abroad (A1) and peers' members posted here.", "node.postings.cli"),
     (
         "fx",
         "Exchange rates: import ECB reference rates, show them, convert an amount.",

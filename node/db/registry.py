@@ -28,6 +28,9 @@ MODEL_MODULES = (
     "node.federation.models",
     "node.federation.attestation_models",
     "node.fx.models",
+    "node.postings.models",
+    "node.hosting.models",
+    "node.chains.models",
 )
 
 

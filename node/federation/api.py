@@ -46,7 +46,7 @@ def node_inbox(node: Node) -> Inbox:
     if not isinstance(inbox, Inbox):
         policy = InboxPolicy.from_settings(node.settings)
         introducer = introductions_for(node)  # peering messages from nodes not yet active
-        inbox = Inbox(node.db, node_handlers(), node_signer(node), policy, introducer)
+        inbox = Inbox(node.db, node_handlers(node), node_signer(node), policy, introducer)
         node.extras[INBOX_EXTRA] = inbox
     return inbox
 

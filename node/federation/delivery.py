@@ -27,13 +27,13 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from federation import envelope
@@ -52,6 +52,8 @@ from node.federation.signing import Signer, UnusableKey
 log = logging.getLogger("coopnode.federation")
 JOSE = "application/jose"
 PRUNE_EVERY = timedelta(hours=1)
+#: Peers served in one round of a worker, a batch each (the others in the next round).
+PEERS_PER_ROUND = 8
 
 
 @dataclass(frozen=True)
@@ -163,45 +165,67 @@ class DeliveryWorker:
         return sum(len(batch.messages) for batch in batches)
 
     def claim(self) -> list[Batch]:
-        """Lease due messages (committed before anything is sent)."""
+        """Lease due messages (committed before anything is sent): up to a batch for each of
+        the :data:`PEERS_PER_ROUND` peers whose oldest due message is oldest, so a peer with a
+        long backlog does not hold up the others."""
         now = self.clock()
-        batches: dict[int, Batch] = {}
+        batches: list[Batch] = []
         if self.db.is_sqlite and not self._anything_due(now):
             return []  # an idle worker takes no write lock (SQLite has only one; PostgreSQL
             # claims with SKIP LOCKED and a second look at the queue would only cost time)
         with self.db.transaction() as session:
-            query = self._due(now)
-            if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-            for message, peer in session.execute(query):
-                batch = batches.get(peer.id)
-                if batch is None:
-                    batch = Batch(
-                        peer.id, peer.node_id, peer.inbox_url, KeySet.from_jwks(peer.jwks)
-                    )
-                    batches[peer.id] = batch
-                message.state = MessageState.IN_FLIGHT.value
-                message.lease_owner = self.owner
-                message.lease_until = now + self.policy.lease
-                message.attempts += 1
-                batch.messages.append(
-                    Outgoing(
-                        message.id,
-                        message.jti,
-                        message.type,
-                        message.conversation,
-                        message.seq,
-                        dict(message.body),
-                        message.signing_kid,
-                    )
+            for peer_id in session.scalars(self._peers_due(now)):
+                query = self._due(now).where(OutboxMessage.peer_id == peer_id)
+                if not self.db.is_sqlite:
+                    query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+                batch = self._lease(session.execute(query), now)
+                if batch is not None:
+                    batches.append(batch)
+        return batches
+
+    def _lease(self, due: Iterable[Any], now: datetime) -> Batch | None:
+        """Lease one peer's due messages; the batch to send them in (None when another worker
+        took them all)."""
+        batch: Batch | None = None
+        for message, peer in due:
+            if batch is None:
+                batch = Batch(peer.id, peer.node_id, peer.inbox_url, KeySet.from_jwks(peer.jwks))
+            message.state = MessageState.IN_FLIGHT.value
+            message.lease_owner = self.owner
+            message.lease_until = now + self.policy.lease
+            message.attempts += 1
+            batch.messages.append(
+                Outgoing(
+                    message.id,
+                    message.jti,
+                    message.type,
+                    message.conversation,
+                    message.seq,
+                    dict(message.body),
+                    message.signing_kid,
                 )
-        return list(batches.values())
+            )
+        return batch
+
+    def _peers_due(self, now: datetime) -> Any:
+        """The peers with due messages, the one waiting longest first."""
+        columns = (OutboxMessage.peer_id, OutboxMessage.id)
+        due = self._due(now, *columns, in_order=False).order_by(None).limit(None).subquery()
+        return (
+            select(due.c.peer_id)
+            .group_by(due.c.peer_id)
+            .order_by(func.min(due.c.id))
+            .limit(PEERS_PER_ROUND)
+        )
 
     def _anything_due(self, now: datetime) -> bool:
         with self.db.reading() as session:
             return session.execute(self._due(now).limit(1)).first() is not None
 
-    def _due(self, now: datetime) -> Any:
+    def _due(self, now: datetime, *columns: Any, in_order: bool = True) -> Any:
+        """Due messages (with their Peer, or ``columns``), oldest first, a batch at most;
+        without ``in_order``, also those a conversation holds back (cheaper: for finding peers
+        with work, whose own query then leaves those out)."""
         earlier = aliased(OutboxMessage)
         held_back = exists().where(
             earlier.peer_id == OutboxMessage.peer_id,
@@ -222,13 +246,13 @@ class DeliveryWorker:
             ),
         )
         return (
-            select(OutboxMessage, Peer)
+            select(*(columns or (OutboxMessage, Peer)))
             .join(Peer, Peer.id == OutboxMessage.peer_id)
             .where(
                 due,
                 # seq 0 opens its conversation: nothing can hold it back, and saying so spares
                 # the anti-join, which PostgreSQL may plan per row over the whole queue
-                or_(OutboxMessage.seq == 0, ~held_back),
+                or_(OutboxMessage.seq == 0, ~held_back) if in_order else true(),
                 or_(
                     Peer.state == PeerState.ACTIVE.value,
                     # a peering request goes to the node it asks: pending on this side

@@ -1,7 +1,8 @@
 """``GET /.well-known/coopnode``: the node's descriptor, a compact JWS signed by its current key.
 
-Built at each request from the settings and the key store (nothing is cached, so a rotation or
-revocation shows at once) with :func:`federation.descriptor.sign_descriptor`; peers check it with
+Built at each request from the settings, the key store and the services offered to visiting
+members (:mod:`node.postings.host_profile`; nothing is cached, so a rotation or revocation shows
+at once) with :func:`federation.descriptor.sign_descriptor`; peers check it with
 ``verify_descriptor`` against the fingerprint from ``coopnode keys fingerprint``. Served as
 ``application/jose`` with ``Cache-Control: no-store``. A node without a usable key-encryption key
 answers 503 with a problem document instead of failing.
@@ -10,6 +11,7 @@ answers 503 with a problem document instead of failing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from starlette.responses import Response
@@ -23,6 +25,7 @@ from node.db.types import utcnow
 from node.errors import ConfigError, NotReady
 from node.federation import keystore
 from node.i18n import N_
+from node.postings import host_profile
 from node.runtime import Node
 from node.web.api import PUBLIC, Call, api_route
 
@@ -42,8 +45,11 @@ def node_id(node: Node) -> str:
         ) from None
 
 
-def describe(node: Node, keys: KeySet) -> NodeDescriptor:
-    """What the node says about itself, with the key set given."""
+def describe(
+    node: Node, keys: KeySet, services: tuple[Mapping[str, str], ...] = ()
+) -> NodeDescriptor:
+    """What the node says about itself, with the key set and the services given (what it
+    offers members of other co-ops working in its country, :mod:`node.postings.host_profile`)."""
     own = node_id(node)
     return NodeDescriptor(
         node_id=own,
@@ -53,6 +59,7 @@ def describe(node: Node, keys: KeySet) -> NodeDescriptor:
         inbox=own + INBOX_PATH,
         messages=default_catalogue().advertised(),
         keys=keys,
+        services=services,
     )
 
 
@@ -65,6 +72,7 @@ def signed_descriptor(node: Node, now: datetime | None = None) -> str:
         with node.db.reading() as session:  # one snapshot: the signer is in the key set
             keys = keystore.published_key_set(session, now)
             key = keystore.current_private_key(session, master, now)
+            services = host_profile.advertised_services(session)
     except ConfigError as exc:
         log.error("federation descriptor unavailable: %s", exc)
         raise NotReady(
@@ -77,7 +85,7 @@ def signed_descriptor(node: Node, now: datetime | None = None) -> str:
         raise NotReady(
             N_("The node's federation key cannot be opened with its key-encryption key.")
         ) from None
-    return sign_descriptor(describe(node, keys), key, now)
+    return sign_descriptor(describe(node, keys, services), key, now)
 
 
 @api_route(

@@ -49,6 +49,7 @@ from node.banking.matching import (
 )
 from node.banking.references import StructuredReference, validate_reference
 from node.banking.statement import Direction, EntryStatus
+from node.chains import allocation as chain_allocation
 from node.db import locked
 from node.db.types import utcnow
 from node.errors import Conflict, FieldError, NotFound, ValidationProblem
@@ -256,6 +257,7 @@ def record_payment(
         ),
         request_id=request_id,
     )
+    chain_allocation.after_payment(session, invoice.id)  # a value chain's shares (node.chains)
     return Recorded(payment, True, state.open_minor, state.open_minor - applied)
 
 

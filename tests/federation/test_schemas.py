@@ -29,7 +29,17 @@ MESSAGE_TYPES = {
     "keys-revoked",
     "attestation-request",
     "attestation-answer",
+    "posting-notice",
+    "posting-answer",
+    "hosting-request",
+    "hosting-answer",
+    "hosting-completion",
     "receipt",
+    "chain-proposal",
+    "chain-acceptance",
+    "chain-cancelled",
+    "chain-invoiced",
+    "chain-allocation",
 }
 
 

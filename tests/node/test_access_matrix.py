@@ -123,6 +123,20 @@ def test_exchange_rates_are_for_staff_and_imports_for_admins(client: TestClient)
     assert declared[("POST", "/api/v1/admin/fx/imports")] == {Role.ADMIN}
 
 
+def test_postings_are_the_members_own_and_the_host_side_is_staffs(client: TestClient) -> None:
+    declared = {(spec.method, spec.path): spec for spec in specs(client)}
+    anyone, staff = {Role.MEMBER, Role.STAFF, Role.ADMIN}, {Role.STAFF, Role.ADMIN}
+    postings = "/api/v1/postings"
+    assert declared[("GET", postings)].roles == anyone and declared[("GET", postings)].own_records
+    assert declared[("POST", postings)].roles == anyone  # a member declares for themself
+    one = declared[("GET", postings + "/{posting_id:int}")]
+    assert one.roles == anyone and one.own_records
+    assert declared[("GET", postings + "/host")].roles == staff
+    assert declared[("PUT", postings + "/host")].roles == {Role.ADMIN}
+    assert declared[("GET", postings + "/notices")].roles == staff
+    assert declared[("GET", postings + "/notices/{id:int}")].roles == staff
+
+
 def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
     undeclared = [
         route.path

@@ -17,10 +17,13 @@ from sqlalchemy import func, select
 
 from node.audit.models import AuditEntry
 from node.web.api import spec_of
+from tests.node.chains.chain_helpers import chain_of
 from tests.node.federation.test_attestations import consent_of
+from tests.node.hosting.hosting_helpers import hosted_mission_of
 from tests.node.invoices.test_invoices import issued_invoice_of
 from tests.node.member_helpers import Crew, member_body, state_counts
 from tests.node.payroll.payroll_helpers import contract_of, payslip_of, salary_request_of
+from tests.node.postings.posting_helpers import posting_of
 from tests.node.quotes.test_quotes import quote_of
 from tests.node.transfers.transfer_helpers import proposed_transfer_of
 
@@ -80,6 +83,9 @@ RECORD_MAKERS = {
     "salary_request_id": salary_request_of,
     "payslip_id": payslip_of,
     "consent_id": consent_of,
+    "chain_id": chain_of,
+    "posting_id": posting_of,
+    "hosted_id": hosted_mission_of,
 }
 PARAM = re.compile(r"{(\w+):int}")
 

@@ -357,3 +357,23 @@ def test_the_circuit_closes_again_after_the_cooldown_and_a_success(db: Database)
     with db.reading() as session:
         peer = session.get_one(Peer, pair.peer_id)
         assert (peer.consecutive_failures, peer.circuit_open_until) == (0, None)
+
+
+def test_a_peer_with_a_long_backlog_does_not_hold_up_the_others(db: Database) -> None:
+    """Each round serves every peer with due messages (a batch each), the longest waiting
+    first: one peer's backlog, older than everything else, does not starve another peer."""
+    busy = Pair(db)
+    quiet_id = add_peer(db, fake_node("https://quiet.example"))
+    for n in range(7):
+        busy.enqueue(f"backlog-{n}")
+    with db.transaction() as session:
+        quiet = session.get(Peer, quiet_id)
+        assert quiet is not None
+        outbox.enqueue(session, quiet, "ping/1", {"nonce": "urgent"})
+
+    claimed = worker(db, busy.sender, busy.transport(), policy=fast_policy(batch_size=3)).claim()
+
+    assert [(batch.peer_id, len(batch.messages)) for batch in claimed] == [
+        (busy.peer_id, 3),
+        (quiet_id, 1),
+    ]

@@ -1,0 +1,1 @@
+"""Value chains: client projects shared by members of several co-ops."""
