@@ -38,6 +38,7 @@ ROUTE_MODULES = (
     "node.federation.api",
     "node.federation.attestations_api",
     "node.federation.peers_api",
+    "node.federation.keys_api",
     "node.chains.api",
     "node.postings.api",
     "node.hosting.api",

@@ -23,13 +23,13 @@ import argparse
 from collections.abc import Callable
 from datetime import timedelta
 
-from federation.keys import KeyDecryptionError, to_rfc3339
+from federation.keys import KeyDecryptionError
 from node.cli.context import EXIT_OK, fail, load_node, say
 from node.extensions import Command
 from node.federation import key_changes, keystore
 from node.runtime import Node
 
-MAX_GRACE_HOURS = 168  # peers cap a rotation's grace at 7 days (federation.keys)
+MAX_GRACE_HOURS = key_changes.MAX_GRACE_HOURS
 
 
 def _grace_hours(text: str) -> int:
@@ -79,25 +79,27 @@ def _fingerprint(node: Node) -> None:
 
 
 def _rotate(node: Node, master: bytes, grace_hours: int) -> None:
-    with node.db.transaction() as session:
-        keystore.ensure_key(session, master, actor="cli")
-        rotation = keystore.rotate(session, master, timedelta(hours=grace_hours), actor="cli")
-        queued = key_changes.announce_rotation(session, rotation)  # commits with the change
-    say(f"new key {rotation.new.kid} active")
-    for old in rotation.retired:
-        assert old.not_after is not None
-        say(f"retired {old.kid}: verifies what it signed until {to_rfc3339(old.not_after)}")
-    say(f"announced to peers: {len(queued)} message(s) queued")
+    with node.db.transaction() as session:  # the change and its announcement commit together
+        rotation, queued = key_changes.rotate(
+            session, master, timedelta(hours=grace_hours), actor="cli"
+        )
+        shown = key_changes.rotation_view(rotation, queued)
+    say(f"new key {shown['new_kid']} active")
+    for old in shown["retired"]:
+        say(f"retired {old['kid']}: verifies what it signed until {old['verifies_until']}")
+    say(f"announced to peers: {shown['announcements_queued']} message(s) queued")
 
 
 def _revoke(node: Node, master: bytes, kid: str, reason: str, force: bool) -> None:
     with node.db.transaction() as session:
-        revocation = keystore.revoke(session, master, kid, reason, force=force, actor="cli")
-        queued = key_changes.announce_revocation(session, revocation)
-    say(f"revoked {revocation.revoked.kid} ({reason}) at {to_rfc3339(revocation.revoked_at)}")
-    say(f"announced to peers: {len(queued)} message(s) queued")
-    if revocation.replacement is not None:
-        say(f"new key {revocation.replacement.kid} active: peers must re-peer with it")
+        revocation, queued = key_changes.revoke(
+            session, master, kid, reason, force=force, actor="cli"
+        )
+        shown = key_changes.revocation_view(revocation, queued)
+    say(f"revoked {shown['kid']} ({reason}) at {shown['revoked_at']}")
+    say(f"announced to peers: {shown['announcements_queued']} message(s) queued")
+    if shown["new_kid"] is not None:
+        say(f"new key {shown['new_kid']} active: peers must re-peer with it")
 
 
 def run_keys(args: argparse.Namespace) -> int:

@@ -114,11 +114,7 @@ def give_consent(call: Call) -> dict[str, Any]:
             request_id=call.request_id,
         )
     except (ConfigError, KeyDecryptionError):  # the node cannot sign: as for its descriptor
-        raise NotReady(
-            N_(
-                "Federation is not configured on this node (its key-encryption key is missing or invalid)."
-            )
-        ) from None
+        raise NotReady(keystore.NOT_CONFIGURED) from None
     return {**attestations.consent_view(row), "token": token}
 
 

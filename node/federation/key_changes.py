@@ -17,6 +17,7 @@ effective on receipt). The inbox runs them once per message; each change is audi
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +25,13 @@ from sqlalchemy.orm import Session
 
 from federation.envelope import Envelope
 from federation.errors import FederationError, Rejection
-from federation.keys import KeySet, accept_revocation, accept_rotation
+from federation.keys import (
+    MAX_ROTATION_GRACE,
+    KeySet,
+    accept_revocation,
+    accept_rotation,
+    to_rfc3339,
+)
 from node import audit
 from node.db import lock_row
 from node.db.types import utcnow
@@ -34,6 +41,8 @@ from node.federation.models import OutboxMessage, Peer, PeerState
 from node.federation.outbox import enqueue
 
 CONVERSATION = "federation-keys"
+#: Peers cap a rotation's grace at 7 days (:data:`federation.keys.MAX_ROTATION_GRACE`).
+MAX_GRACE_HOURS = int(MAX_ROTATION_GRACE.total_seconds() // 3600)
 ENTITY = "federation_peer"
 
 
@@ -66,6 +75,46 @@ def announce_revocation(session: Session, revocation: keystore.Revocation) -> li
     """Queue the ``keys-revoked/1`` for every active peer, signed by the current key."""
     announcements = keystore.announcements_for_revocation(revocation)
     return _announce(session, announcements, lambda body: None)
+
+
+def rotate(
+    session: Session, master: bytes, grace: timedelta, actor: str
+) -> tuple[keystore.Rotation, list[OutboxMessage]]:
+    """Rotate the node's key and queue its announcement, in the caller's transaction."""
+    keystore.ensure_key(session, master, actor=actor)
+    rotation = keystore.rotate(session, master, grace, actor=actor)
+    return rotation, announce_rotation(session, rotation)
+
+
+def revoke(
+    session: Session, master: bytes, kid: str, reason: str, *, force: bool, actor: str
+) -> tuple[keystore.Revocation, list[OutboxMessage]]:
+    """Revoke one of the node's keys and queue its announcement, in the caller's transaction."""
+    revocation = keystore.revoke(session, master, kid, reason, force=force, actor=actor)
+    return revocation, announce_revocation(session, revocation)
+
+
+def rotation_view(rotation: keystore.Rotation, queued: list[OutboxMessage]) -> dict[str, Any]:
+    return {
+        "new_kid": rotation.new.kid,
+        "retired": [
+            {"kid": old.kid, "verifies_until": to_rfc3339(old.not_after)}
+            for old in rotation.retired
+            if old.not_after is not None  # a retired key always has an end
+        ],
+        "announcements_queued": len(queued),
+    }
+
+
+def revocation_view(revocation: keystore.Revocation, queued: list[OutboxMessage]) -> dict[str, Any]:
+    replacement = revocation.replacement
+    return {
+        "kid": revocation.revoked.kid,
+        "reason": revocation.reason,
+        "revoked_at": to_rfc3339(revocation.revoked_at),
+        "new_kid": replacement.kid if replacement is not None else None,
+        "announcements_queued": len(queued),
+    }
 
 
 def _sender(session: Session, message: Envelope) -> Peer:

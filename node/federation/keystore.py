@@ -56,6 +56,9 @@ DEFAULT_GRACE = timedelta(hours=48)
 ROTATED = "keys-rotated/1"
 REVOKED = "keys-revoked/1"
 REVOCATION_REASONS = ("compromised", "superseded", "unused")
+NOT_CONFIGURED = N_(
+    "Federation is not configured on this node (its key-encryption key is missing or invalid)."
+)
 ENTITY = "federation_key"
 
 

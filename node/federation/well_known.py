@@ -75,11 +75,7 @@ def signed_descriptor(node: Node, now: datetime | None = None) -> str:
             services = host_profile.advertised_services(session)
     except ConfigError as exc:
         log.error("federation descriptor unavailable: %s", exc)
-        raise NotReady(
-            N_(
-                "Federation is not configured on this node (its key-encryption key is missing or invalid)."
-            )
-        ) from None
+        raise NotReady(keystore.NOT_CONFIGURED) from None
     except KeyDecryptionError:
         log.error("federation descriptor unavailable: the key-encryption key does not open the key")
         raise NotReady(
