@@ -1,13 +1,13 @@
 """Two real nodes (``coopnode serve`` on 127.0.0.1, each with its own database and keys) exchange
-a ping: the sender's built-in delivery worker sends it, the receiver answers with a signed
-receipt, and the sender records it."""
+pings: the sender's built-in delivery worker sends them, the receiver answers with signed
+receipts, and the sender records them — also when the receiver was down for a while."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -49,7 +49,11 @@ class RealNode:
     def start(self) -> None:
         self.run("init")
         self.run("migrate")
-        with self.log.open("wb") as output:
+        self.serve()
+
+    def serve(self) -> None:
+        """Start ``coopnode serve`` (again, after :meth:`stop`: same folder, port and database)."""
+        with self.log.open("ab") as output:
             self.process = subprocess.Popen(
                 [str(COOPNODE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=self.folder,
@@ -129,4 +133,72 @@ def test_two_nodes_exchange_a_ping_with_a_signed_receipt(
     finally:
         sender_db.dispose()
         receiver_db.dispose()
+    assert "Traceback" not in sender.log.read_text() + receiver.log.read_text()
+
+
+def delivered(db: Database, jtis: list[str]) -> dict[str, str]:
+    with db.reading() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.jti.in_(jtis)))
+        return {row.jti: row.state for row in rows}
+
+
+def failed_attempts(db: Database, jti: str) -> int:
+    with db.reading() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.jti == jti)).one()
+        return row.attempts if row.last_error else 0
+
+
+def wait_until(probe: Callable[[], bool], what: str, *logs: RealNode) -> None:
+    deadline = time.monotonic() + DELIVERY_SECONDS
+    while time.monotonic() < deadline:
+        if probe():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what}\n" + "\n".join(node.log.read_text()[-4000:] for node in logs))
+
+
+def test_a_receiver_down_for_a_while_gets_a_conversation_in_order_and_once_after_its_restart(
+    tmp_path: Path,
+) -> None:
+    sender, receiver = RealNode(tmp_path / "a"), RealNode(tmp_path / "b")
+    sender.environ.update(
+        COOPNODE_FEDERATION_RETRY_BASE_SECONDS="1",
+        COOPNODE_FEDERATION_RETRY_CAP_SECONDS="1",
+        COOPNODE_FEDERATION_BREAKER_COOLDOWN_SECONDS="1",
+    )
+    try:
+        sender.start()
+        receiver.start()
+        sender_db, receiver_db = sender.database(), receiver.database()
+        peer_with(receiver_db, sender)
+        receiver_peer = peer_with(sender_db, receiver)
+        receiver.stop()
+        with sender_db.transaction() as session:
+            peer = session.get_one(Peer, receiver_peer)
+            first = outbox.enqueue(session, peer, "ping/1", {"nonce": "n0"})
+            rest = [
+                outbox.enqueue(session, peer, "ping/1", {"nonce": f"n{n}"}, first.conversation)
+                for n in (1, 2)
+            ]
+            jtis = [first.jti, *(message.jti for message in rest)]
+        wait_until(lambda: failed_attempts(sender_db, jtis[0]) >= 2, "no retries", sender)
+
+        receiver.serve()
+
+        wait_until(
+            lambda: set(delivered(sender_db, jtis).values()) == {MessageState.DELIVERED},
+            "not delivered after the restart",
+            sender,
+            receiver,
+        )
+        with receiver_db.reading() as session:
+            records = session.scalars(select(InboxRecord).order_by(InboxRecord.id)).all()
+            assert [(record.jti, record.seq) for record in records] == list(
+                zip(jtis, (0, 1, 2), strict=True)
+            )
+        sender_db.dispose()
+        receiver_db.dispose()
+    finally:
+        sender.stop()
+        receiver.stop()
     assert "Traceback" not in sender.log.read_text() + receiver.log.read_text()
