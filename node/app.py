@@ -43,6 +43,7 @@ ROUTE_MODULES = (
     "node.postings.api",
     "node.hosting.api",
     "node.fx.api",
+    "node.settlement.api",
     "node.web.pages",
 )
 

@@ -84,6 +84,16 @@ BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Exchange rates: import ECB reference rates, show them, convert an amount.",
         "node.fx.cli",
     ),
+    (
+        "settle",
+        "Settle with a peer: send settlement statements of the open clearing items.",
+        "node.settlement.cli",
+    ),
+    (
+        "reconcile",
+        "Compare this node's clearing items with a peer's, to the cent.",
+        "node.settlement.cli",
+    ),
 )
 COMMAND_MODULES = tuple(dict.fromkeys(module for _, _, module in BUILTIN_COMMANDS))
 

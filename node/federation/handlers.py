@@ -16,6 +16,7 @@ from node.federation.inbox import Handler, Handlers
 from node.hosting import home, host
 from node.hosting import service as hosting
 from node.postings import service as postings
+from node.settlement.handlers import handlers as settlement_handlers
 
 if TYPE_CHECKING:
     from node.runtime import Node
@@ -42,4 +43,5 @@ def node_handlers(node: Node | None = None) -> Handlers:
     }
     if node is not None:
         handlers.update(postings.handlers(node))
+        handlers.update(settlement_handlers(node.settings))
     return handlers

@@ -151,7 +151,7 @@ def positions(session: Session, activities: Collection[Activity]) -> dict[int, B
             .group_by(Payout.activity_id, Payout.currency)
         )
         for activity_id, currency, total in reservations:
-            if currency == wanted[activity_id].currency:
+            if activity_id is not None and currency == wanted[activity_id].currency:
                 reserved[activity_id] = int(total or 0)
         for item in open_receivables(session, activity_ids=chunk):
             if item.currency != wanted[item.activity_id].currency:

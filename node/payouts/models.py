@@ -7,6 +7,10 @@ A payout with a ``client_payment_id`` is the refund of that client payment's ove
 paid out of ``clients:credit_balances``, not out of its activity's budget
 (:func:`node.payouts.service.source_account`).
 
+A ``settlement`` payout pays the net of a settlement statement to a peer co-op: it has no
+activity, and ``source_key`` names the ledger account it is paid out of (the clearing payable on
+that peer, :mod:`node.settlement`).
+
 A salary payout's ``amount_minor`` is the net pay the bank transfers; ``charges`` lists the
 liabilities charged with it (``{account key: minor units}``: social contributions, withholding
 tax) and ``budget_charge_minor`` is what it takes from the budget in all (net pay + charges, the
@@ -79,7 +83,7 @@ class Payout(Base):
     __tablename__ = "payouts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -105,6 +109,7 @@ class Payout(Base):
     )
     budget_charge_minor: Mapped[int | None] = mapped_column(BigInteger)
     charges: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    source_key: Mapped[str | None] = mapped_column(String(120))
 
     @property
     def charged_minor(self) -> int:

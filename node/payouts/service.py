@@ -16,6 +16,12 @@ lock. A refund of a client's over-payment (``payout(..., refund_of=payment)``) i
 checked against what is still refundable on that payment (:func:`refund_balances`) under the
 payment's lock; the activity's budget is neither checked nor touched.
 
+A ``settlement`` pays the net of a settlement statement to a peer co-op
+(:func:`settlement_payout`): it has no activity and is paid out of the clearing payable on that
+peer (``source_key``), checked against what that account still owes under the caller's lock on
+its statement (:mod:`node.settlement`); once the bank's debit is matched, the settlement is told
+(:func:`mark_paid`).
+
 A salary is paid with the liabilities its payslip charges to the budget
 (``payout(..., charges=[Charge(SOCIAL, …), Charge(TAX, …)])``): its commit entry debits the
 budget by the whole employer cost and credits ``payouts:pending`` with the net pay (what the bank
@@ -65,6 +71,7 @@ from node.errors import Conflict, FieldError, Forbidden, NotFound, ValidationPro
 from node.invoices.models import Invoice
 from node.ledger import service as ledger
 from node.ledger.entries import AccountType, EntryDraft, PostingLine
+from node.ledger.models import Account
 from node.members.iban_changes import IbanChange, effective_iban
 from node.members.identifiers import IdentifierError, Vault, check_iban
 from node.members.models import Member
@@ -144,6 +151,11 @@ def _resolve_creditor(
         raise ValidationProblem.single(
             "member_id", f"A {kind} payout goes to a member of the activity.", "required"
         )
+    return _named_creditor(creditor, vault)
+
+
+def _named_creditor(creditor: Creditor, vault: Vault) -> tuple[None, str, str]:
+    """A creditor by name and IBAN (not a member): 422 naming what is missing or wrong."""
     errors = []
     name = (creditor.name or "").strip()
     if not name:
@@ -206,6 +218,10 @@ def payout(
         payout_kind = PayoutKind(kind)
     except ValueError:
         raise ValidationProblem.single("kind", f"Unknown payout kind {kind!r}.") from None
+    if payout_kind is PayoutKind.SETTLEMENT:
+        raise ValidationProblem.single(
+            "kind", "A settlement is paid out of a clearing account, not an activity.", "clearing"
+        )
     if not idempotency_key.strip():
         raise ValidationProblem.single("idempotency_key", "An idempotency key is required.")
     minor = positive_minor(amount, activity.currency)
@@ -305,6 +321,112 @@ def payout(
         request_id=request_id,
     )
     return row, True
+
+
+def settlement_payout(
+    session: Session,
+    source: ledger.AccountSpec,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    *,
+    creditor: Creditor,
+    actor: str,
+    vault: Vault,
+    second_approval_above: Decimal,
+    description: str = "",
+    request_id: str | None = None,
+) -> tuple[Payout, bool]:
+    """Pay a peer co-op ``amount_minor`` out of the clearing payable ``source`` (a liability).
+
+    As :func:`payout` for the rest: idempotent by key, the same approval threshold, batched into
+    pain.001 and matched to the bank's debit. Refused (409) above what ``source`` still owes,
+    less settlements awaiting approval from it; the caller holds the lock that serialises
+    settlements with that peer (its statement's)."""
+    if amount_minor <= 0:
+        raise ValidationProblem.single("amount", "Must be positive.", "sign")
+    if creditor.member_id is not None:
+        raise ValidationProblem.single(
+            "creditor_iban", "A settlement goes to the peer co-op's account.", "required"
+        )
+    _none, name, iban_sealed = _named_creditor(creditor, vault)
+    text = " ".join(description.split())[:140]
+    content = {
+        "source": source.key,
+        "amount": amount_minor,
+        "currency": currency,
+        "kind": PayoutKind.SETTLEMENT.value,
+        "name": name,
+        "iban": vault.open(iban_sealed),
+        "description": text,
+    }
+    digest = _digest(vault, content)
+    existing = session.scalar(select(Payout).where(Payout.idempotency_key == idempotency_key))
+    if existing is not None:
+        if existing.request_digest != digest:
+            raise Conflict(
+                "This idempotency key was already used for a different payout.",
+                idempotency_key=idempotency_key,
+            )
+        return existing, False
+    _check_owed(session, source, currency, amount_minor)
+    needs_second = from_minor(amount_minor, currency) > second_approval_above
+    now = utcnow()
+    row = Payout(
+        activity_id=None,
+        source_key=source.key,
+        kind=PayoutKind.SETTLEMENT.value,
+        amount_minor=amount_minor,
+        currency=currency,
+        member_id=None,
+        creditor_name=name,
+        creditor_iban_encrypted=iban_sealed,
+        description=text,
+        status=(PayoutStatus.PENDING_APPROVAL if needs_second else PayoutStatus.APPROVED).value,
+        idempotency_key=idempotency_key,
+        request_digest=digest,
+        requested_by=actor,
+        requested_at=now,
+        approved_by=None if needs_second else actor,
+        approved_at=None if needs_second else now,
+        end_to_end_id=f"CN-{secrets.token_hex(12).upper()}",
+    )
+    session.add(row)
+    session.flush()
+    if not needs_second:
+        _post_commit(session, row, actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="payout.request",
+        entity="payout",
+        entity_id=row.id,
+        changes=_request_changes(row),
+        request_id=request_id,
+    )
+    return row, True
+
+
+def _check_owed(session: Session, source: ledger.AccountSpec, currency: str, minor: int) -> None:
+    """409 unless the clearing payable ``source`` still owes ``minor`` after the settlements
+    awaiting approval from it (those approved are posted against it already)."""
+    found = session.scalar(
+        select(Account).where(Account.key == source.key, Account.currency == currency)
+    )
+    owed = 0 if found is None else -ledger.balance_minor(session, found)
+    waiting = session.scalar(
+        select(func.coalesce(func.sum(Payout.amount_minor), 0)).where(
+            Payout.source_key == source.key,
+            Payout.currency == currency,
+            Payout.status == PayoutStatus.PENDING_APPROVAL.value,
+        )
+    )
+    if minor > owed - int(waiting or 0):
+        raise Conflict(
+            f"{source.key} owes {from_minor(max(owed, 0), currency)} {currency}; this "
+            f"settlement asks for {from_minor(minor, currency)} {currency}.",
+            currency=currency,
+        )
 
 
 def _charged(
@@ -459,7 +581,7 @@ class PayoutBatch:
     def add(self, row: Payout, charged: int) -> None:
         self._rows.append(row)
         self._known[row.idempotency_key] = row
-        if charged:
+        if charged and row.activity_id is not None:
             self._available[row.activity_id] -= charged
 
     def flush(self, session: Session) -> list[Payout]:
@@ -549,8 +671,10 @@ def source_account(session: Session, row: Payout) -> str:
     back by that entry's reversal when the approved payout is cancelled).
 
     The activity's budget, except for the refund of a client's over-payment: that money is the
-    client's, held in ``clients:credit_balances``.
+    client's, held in ``clients:credit_balances``; and for a settlement, its ``source_key``.
     """
+    if row.source_key is not None:
+        return row.source_key
     if row.client_payment_id is not None:
         return CREDIT_BALANCES.key
     activity = session.get(Activity, row.activity_id)
@@ -560,11 +684,12 @@ def source_account(session: Session, row: Payout) -> str:
 
 def _lock_source(session: Session, row: Payout) -> None:
     """Lock what ``row`` is paid out of (its activity, or the refunded client payment), as
-    :func:`payout` did when it checked the amount, before the payout's amount moves."""
-    if row.client_payment_id is None:
-        lock_activity(session, row.activity_id)
-    else:
+    :func:`payout` did when it checked the amount, before the payout's amount moves. A
+    settlement's caller holds its statement's lock."""
+    if row.client_payment_id is not None:
         _lock_payment(session, row.client_payment_id)
+    elif row.activity_id is not None:
+        lock_activity(session, row.activity_id)
 
 
 def _lock_payment(session: Session, payment_id: int) -> ClientPayment:
@@ -660,7 +785,9 @@ def _check_refundable(session: Session, payment: ClientPayment, minor: int) -> N
 def _commit_draft(session: Session, row: Payout) -> EntryDraft:
     """The commit entry of ``row``: debit its source by all it takes (the amount and any
     charges), credit ``payouts:pending`` with the amount and each charge's account with its own."""
-    meta = {"payout_id": str(row.id), "activity_id": str(row.activity_id)}
+    meta = {"payout_id": str(row.id)}
+    if row.activity_id is not None:
+        meta["activity_id"] = str(row.activity_id)
     if row.client_payment_id is not None:
         meta["client_payment_id"] = str(row.client_payment_id)
     postings = [
@@ -797,6 +924,10 @@ def mark_paid(
     row.paid_entry_id = ledger.post(session, draft, actor=actor).id
     row.status, row.paid_on = PayoutStatus.PAID, on
     _reimbursed(session, row)
+    if row.kind == PayoutKind.SETTLEMENT:
+        from node.settlement.payment import after_payout_paid
+
+        after_payout_paid(session, row)
     if row.batch_id is not None:
         _close_batch_if_paid(session, row.batch_id)
     _audit_status(session, row, before, actor, request_id)

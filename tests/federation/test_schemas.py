@@ -40,6 +40,11 @@ MESSAGE_TYPES = {
     "chain-cancelled",
     "chain-invoiced",
     "chain-allocation",
+    "settlement-statement",
+    "settlement-answer",
+    "settlement-paid",
+    "clearing-query",
+    "clearing-report",
 }
 
 
