@@ -111,6 +111,21 @@ def _read(filename: str, text: str) -> Schema:
     return schema
 
 
+_URI = re.compile(
+    re.escape(BASE_URI) + r"(?P<name>[a-z][a-z0-9-]{0,62})/(?P<major>[1-9][0-9]{0,3})$"
+)
+
+
+def schema_from_document(contents: Mapping[str, Any]) -> Schema:
+    """A schema given as a document (a plugin's message type): its name and major come from its
+    ``$id``, which must be ``BASE_URI + name/major``; checked like a shipped file."""
+    match = _URI.match(str(contents.get("$id", "")))
+    if match is None:
+        raise FederationError(f"a schema's $id must be {BASE_URI}<name>/<major>")
+    filename = f"{match['name']}.v{match['major']}.json"
+    return _read(filename, json.dumps(contents))
+
+
 def read_schema_files() -> list[Schema]:
     """Every schema shipped in the ``schemas`` package (package data, so it works from a wheel)."""
     root = resources.files("schemas")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
     from node.config import Settings
     from node.events import ClientCreated, IbanChangeRequested, MemberJoined
-    from node.extensions import Command
+    from node.extensions import Command, MessageType
     from plugins.jurisdiction import Jurisdiction
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -71,6 +71,22 @@ def coop_register_commands(settings: Settings | None) -> list[Command]:
 
     All results are collected. Called once when the command line is built. A command whose name
     is already taken (by the node or another plugin) is a start-up error naming both.
+    """
+
+
+@hookspec
+def coop_register_message_types(settings: Settings) -> list[MessageType]:
+    """Add federation message types: a schema and a handler each.
+
+    :param settings: the node's validated settings.
+    :return: a list of :class:`node.extensions.MessageType` objects; each type's name must start
+        with ``x-`` (the node's own types never do).
+
+    All results are collected. Called once when the node's inbox and descriptor are first built.
+    The types are advertised in the node's descriptor and accepted by its inbox from active
+    peers; a name without the prefix, a schema that is not a valid message schema, or a type
+    claimed twice is a start-up error naming the plugin. To send one, queue it with
+    ``node.federation.outbox.enqueue(..., catalogue=node_message_types(node).catalogue)``.
     """
 
 

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from node.db.types import utcnow
 from node.federation import outbox
-from node.federation.handlers import node_handlers
+from node.federation.handlers import node_message_types
 from node.federation.inbox import MAX_BATCH, Inbox, InboxPolicy, Result, problem
 from node.federation.introductions import introductions_for
 from node.federation.models import InboxRejection
@@ -46,7 +46,10 @@ def node_inbox(node: Node) -> Inbox:
     if not isinstance(inbox, Inbox):
         policy = InboxPolicy.from_settings(node.settings)
         introducer = introductions_for(node)  # peering messages from nodes not yet active
-        inbox = Inbox(node.db, node_handlers(node), node_signer(node), policy, introducer)
+        types = node_message_types(node)
+        inbox = Inbox(
+            node.db, types.handlers, node_signer(node), policy, introducer, types.catalogue
+        )
         node.extras[INBOX_EXTRA] = inbox
     return inbox
 

@@ -181,13 +181,15 @@ class Inbox:
         signer: Signer,
         policy: InboxPolicy,
         introducer: Introducer | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
+        """``catalogue`` holds the schemas of every handled type (default: those shipped)."""
         self.db = db
         self.handlers = handlers
         self.signer = signer
         self.policy = policy
         self.introducer = introducer
-        self.catalogue: Catalogue = default_catalogue().restricted(handlers)
+        self.catalogue: Catalogue = (catalogue or default_catalogue()).restricted(handlers)
 
     def receive(
         self,

@@ -20,10 +20,9 @@ from federation.descriptor import NodeDescriptor, sign_descriptor
 from federation.errors import Malformed
 from federation.identity import parse_node_id
 from federation.keys import KeyDecryptionError, KeySet
-from federation.schemas import default_catalogue
 from node.db.types import utcnow
 from node.errors import ConfigError, NotReady
-from node.federation import keystore
+from node.federation import handlers, keystore
 from node.i18n import N_
 from node.postings import host_profile
 from node.runtime import Node
@@ -57,7 +56,7 @@ def describe(
         country=node.settings["node.country"],
         currency=node.settings["node.currency"],
         inbox=own + INBOX_PATH,
-        messages=default_catalogue().advertised(),
+        messages=handlers.node_message_types(node).advertised(),
         keys=keys,
         services=services,
     )
