@@ -30,16 +30,17 @@ class France(FactsJurisdiction):
     """France's facts, plus the FEC (Livre des procédures fiscales, art. L47 A and A47 A-1)."""
 
     def journal_export(self, extract: LedgerExtract) -> NationalExport:
-        """The FEC of the period; the file is named after the node's SIREN, so it must be set."""
+        """The FEC of the period; the file is named after the node's SIREN (the first nine digits
+        of a SIRET), so it must be set."""
         if not extract.company_id:
             raise ExportRefused(
-                "set node.legal_entity_number (the SIREN): the FEC is named after it"
+                "set node.legal_entity_number (the SIREN or SIRET): the FEC is named after it"
             )
         try:
-            siren = self.validate_identifier(IdentifierKind.COMPANY_ID, extract.company_id)
+            company_id = self.validate_identifier(IdentifierKind.COMPANY_ID, extract.company_id)
         except InvalidIdentifier as exc:
             raise ExportRefused(f"node.legal_entity_number: {exc.reason}") from None
-        return fec.fec_export(extract, siren, self.minor_unit)
+        return fec.fec_export(extract, company_id[:9], self.minor_unit)
 
     def payroll(self) -> Payroll:
         """France's payroll law (:class:`plugins.fr.payroll.FrancePayroll`): 2026 payslips of

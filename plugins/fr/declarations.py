@@ -254,4 +254,7 @@ def _siret(company_id: str) -> str:
     try:
         return str(stdnum_siret.validate(company_id))
     except ValidationError:
-        raise PayrollError(f"employer company_id: {company_id!r} is not a SIRET") from None
+        raise PayrollError(
+            f"employer company_id: {company_id!r} is not a SIRET: the declarations name the "
+            "establishment, so set node.legal_entity_number to the 14-digit SIRET"
+        ) from None

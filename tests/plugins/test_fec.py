@@ -245,6 +245,14 @@ def test_the_siren_is_required(change: dict[str, str], problem: str) -> None:
         FR.journal_export(bad)
 
 
+def test_a_siret_names_the_file_after_its_siren() -> None:
+    """The node may be configured with its SIRET (the declarations need it): the FEC is still
+    named after the company, the SIRET's first nine digits."""
+    exported = FR.journal_export(dataclasses.replace(extract(PAYMENT), company_id="73282932000074"))
+    assert exported is not None
+    assert exported.filename == f"{SIREN}FEC20261231.txt"
+
+
 def test_accounts_without_a_number_and_other_currencies_are_refused() -> None:
     petty = LedgerLine("petty:cash", "Petty cash", "EUR", Decimal("-2.00"), None)
     short = LedgerLine("odd", "Odd", "EUR", Decimal("-1.00"), ChartAccount("PCG", "46", "Odd"))
