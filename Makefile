@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 COOPNODE_ADMIN_EMAIL ?= admin@example.org
 
-.PHONY: run test install install-test lint format typecheck bench clean
+.PHONY: run test install install-test lint format typecheck bench clean demo
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopnode needs Python >= 3.11 (set PYTHON=python3.x)")'
@@ -30,6 +30,11 @@ run: install
 	$(BIN)/coopnode create-admin --if-none --email "$(COOPNODE_ADMIN_EMAIL)"
 	$(BIN)/coopnode serve
 
+## Three nodes (BE, FR, DE) on 127.0.0.1 under ./var/demo (emptied first): peering, a posting,
+## a hosting, a value chain, settlement; one reconciliation line per pair (README "Demo").
+demo: install
+	$(BIN)/python -m scripts.demo
+
 ## Set up and run the whole test suite (database tests also on PostgreSQL when
 ## COOPNODE_TEST_DATABASE_URL is set).
 test: install-test
@@ -37,12 +42,12 @@ test: install-test
 	$(BIN)/python -m pytest -q
 
 lint: install-test
-	$(BIN)/ruff check node federation plugins schemas tests benchmarks
-	$(BIN)/ruff format --check node federation plugins schemas tests benchmarks
+	$(BIN)/ruff check node federation plugins schemas tests benchmarks scripts
+	$(BIN)/ruff format --check node federation plugins schemas tests benchmarks scripts
 
 format: install-test
-	$(BIN)/ruff format node federation plugins schemas tests
-	$(BIN)/ruff check --fix node federation plugins schemas tests
+	$(BIN)/ruff format node federation plugins schemas tests benchmarks scripts
+	$(BIN)/ruff check --fix node federation plugins schemas tests benchmarks scripts
 
 typecheck: install-test
 	$(BIN)/mypy

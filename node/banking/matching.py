@@ -9,6 +9,10 @@ with the result, and so the rules can be tested without a database:
   several payments for one item are applied in statement order against what is still outstanding.
 * **Debits** (:func:`match_debits`) are matched to payouts sent in a pain.001 file by their
   end-to-end id, which the bank must carry through; the amount must then be exactly the one sent.
+* **Announced transfers** (:func:`match_transfers`) — a peer co-op paying a settlement
+  statement's net — are credits found by the payer's end-to-end id or, failing that, by the
+  statement's uuid in the remittance information; the amount must then be exactly the one due.
+  Credits that name none are handed back for :func:`match_credits`.
 
 Everything that cannot be matched comes back in ``unmatched`` with a reason code and a sentence,
 for the staff's unmatched queue. Lines of the other direction are ignored by each function.
@@ -16,6 +20,7 @@ for the staff's unmatched queue. Lines of the other direction are ignored by eac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -146,6 +151,7 @@ class Reason(StrEnum):
     UNKNOWN_END_TO_END_ID = "unknown-end-to-end-id"
     AMOUNT_MISMATCH = "amount-mismatch"
     ALREADY_MATCHED = "already-matched"
+    NOT_DUE = "not-due"  # it names a transfer that nothing is due on (yet)
 
 
 @dataclass(frozen=True)
@@ -280,3 +286,85 @@ def match_debits(payouts: Iterable[SentPayout], lines: Iterable[BankLine]) -> De
             matched.add(sent.key)
             matches.append(DebitMatch(sent.key, line))
     return DebitMatching(tuple(matches), tuple(unmatched))
+
+
+# -- announced transfers ----------------------------------------------------------------------
+
+_UUID = re.compile(r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}", re.IGNORECASE)
+
+
+def uuids_in(text: str) -> list[str]:
+    """The uuids quoted in a remittance text, lower case, in order."""
+    return [found.lower() for found in _UUID.findall(text)]
+
+
+@dataclass(frozen=True)
+class ExpectedTransfer:
+    """A credit transfer a peer announced or owes: ``key`` is the uuid its remittance
+    information quotes, ``end_to_end_id`` the payer's id once it is known."""
+
+    key: str
+    end_to_end_id: str | None
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        _check_amount(self.amount, "amount")
+
+
+@dataclass(frozen=True)
+class TransferMatch:
+    key: str
+    line: BankLine
+
+
+@dataclass(frozen=True)
+class TransferMatching:
+    matches: tuple[TransferMatch, ...]
+    unmatched: tuple[Unmatched, ...]
+    rest: tuple[BankLine, ...]  # credits naming no expected transfer, for the invoices
+
+
+def _named(
+    line: BankLine, by_id: dict[str, ExpectedTransfer], by_key: dict[str, ExpectedTransfer]
+) -> ExpectedTransfer | None:
+    if line.end_to_end_id is not None and (found := by_id.get(line.end_to_end_id)) is not None:
+        return found
+    return next((by_key[key] for key in uuids_in(line.remittance_text) if key in by_key), None)
+
+
+def match_transfers(
+    expected: Iterable[ExpectedTransfer], lines: Iterable[BankLine]
+) -> TransferMatching:
+    """Match booked credit lines to ``expected`` transfers; the amount must be exact.
+
+    A reversal, an entry not booked yet or a line that names no expected transfer is left in
+    ``rest``; a second line naming an already matched transfer is unmatched.
+    """
+    wanted = list(expected)
+    by_id = {e.end_to_end_id: e for e in wanted if e.end_to_end_id}
+    by_key = {e.key.lower(): e for e in wanted}
+    matched: set[str] = set()
+    matches: list[TransferMatch] = []
+    unmatched: list[Unmatched] = []
+    rest: list[BankLine] = []
+    for line in lines:
+        if line.direction is not Direction.CREDIT:
+            continue
+        named = None if _refused(line) is not None else _named(line, by_id, by_key)
+        if named is None:
+            rest.append(line)
+        elif (named.amount, named.currency) != (line.amount, line.currency):
+            detail = (
+                f"{named.key} is due for {named.amount} {named.currency}, "
+                f"the bank credited {line.amount} {line.currency}"
+            )
+            reason = Reason.CURRENCY_MISMATCH if named.currency != line.currency else None
+            unmatched.append(Unmatched(line, reason or Reason.AMOUNT_MISMATCH, detail))
+        elif named.key in matched:
+            detail = f"{named.key} was already matched to an earlier credit"
+            unmatched.append(Unmatched(line, Reason.ALREADY_MATCHED, detail))
+        else:
+            matched.add(named.key)
+            matches.append(TransferMatch(named.key, line))
+    return TransferMatching(tuple(matches), tuple(unmatched), tuple(rest))

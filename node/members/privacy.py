@@ -26,6 +26,7 @@ from node.federation.attestations import (
 )
 from node.identity.models import LoginSession, User
 from node.members import checks, iban_changes
+from node.members.cross_border import audited_records, erase_cross_border, export_cross_border
 from node.members.identifiers import Vault
 from node.members.models import Member, MemberStatus
 from node.members.service import AUDIT_MASKED, present, snapshot
@@ -37,13 +38,19 @@ EXPORT_FORMAT = "coopnode.member-export/1"
 
 
 def audit_entries_about(session: Session, member_id: int) -> list[AuditEntry]:
-    """Audit entries about the member record, their share movements and their consents."""
-    movement_ids = [str(row.id) for row in transactions(session, member_id)]
-    consent_ids = [str(row.id) for row in consents_of(session, member_id)]
+    """Audit entries about the member record, their share movements, their consents and their
+    cross-border records."""
+    records = {
+        "share_transaction": [str(row.id) for row in transactions(session, member_id)],
+        CONSENT_ENTITY: [str(row.id) for row in consents_of(session, member_id)],
+        **audited_records(session, member_id),
+    }
     about = or_(
         and_(AuditEntry.entity == "member", AuditEntry.entity_id == str(member_id)),
-        and_(AuditEntry.entity == "share_transaction", AuditEntry.entity_id.in_(movement_ids)),
-        and_(AuditEntry.entity == CONSENT_ENTITY, AuditEntry.entity_id.in_(consent_ids)),
+        *(
+            and_(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids))
+            for entity, ids in records.items()
+        ),
     )
     return list(session.scalars(select(AuditEntry).where(about).order_by(AuditEntry.id)))
 
@@ -58,7 +65,8 @@ def export_member(
     request_id: str | None = None,
 ) -> dict[str, Any]:
     """Everything about the member: profile (identifiers in clear), shares, payroll (profile,
-    contracts, payslips), the consents they gave other co-ops' nodes, audit entries.
+    contracts, payslips), the consents they gave other co-ops' nodes, their cross-border records
+    (postings, hosting, value-chain shares: :mod:`node.members.cross_border`), audit entries.
 
     The export is itself audited: handing out personal data is processing that must be traceable.
     """
@@ -69,6 +77,7 @@ def export_member(
         "shares": present_holdings(session, terms, member.id),
         "payroll": export_payroll(session, member.id, member.language),
         "federation": {"consents": export_consents(session, member.id)},
+        "cross_border": export_cross_border(session, member.id),
         "audit": [
             {
                 "at": e.at,
@@ -105,8 +114,9 @@ def erase_member(
     Removed: name (becomes ``Erased member #id``), email (a unique placeholder), national id,
     IBAN, home node URL, the payroll profile's personal values, the pseudonyms of their
     federation consents (open consents are revoked: :func:`node.federation.attestations.
-    erase_consents`), and the login (deactivated, its email and name replaced, its sessions
-    revoked). The status becomes ``left``.
+    erase_consents`), the personal details of their postings, hosting and value-chain shares that
+    the books do not need (:mod:`node.members.cross_border`), and the login (deactivated, its
+    email and name replaced, its sessions revoked). The status becomes ``left``.
 
     Kept, because the law requires it (GDPR art. 17(3)(b): data needed to meet a legal
     obligation): the share movements with their classes, counts, nominal values and dates, since
@@ -115,7 +125,8 @@ def erase_member(
     country. The pseudonymous record stays as their anchor with what the register needs to be
     read (country, language, kind, status, joining and leaving dates); and payroll records
     (contracts, pre-hire declarations, payslips), which labour law makes the employer keep
-    (:mod:`node.payroll.privacy`).
+    (:mod:`node.payroll.privacy`); the ledger and invoices (self-billed ones of value chains
+    included), and what shows where, when and for how much they worked abroad.
 
     Shares must be redeemed first: the co-op still owes their value, which needs a payee.
     """
@@ -137,7 +148,9 @@ def erase_member(
     iban_changes.erase(session, member.id, actor=actor, now=now)
     erase_payroll_profile(session, member.id)
     erase_consents(session, member.id, actor=actor, request_id=request_id)
+    abroad = erase_cross_border(session, member.id, member.name)
     session.flush()
+    changes = audit.diff(before, snapshot(member, vault), sensitive=AUDIT_MASKED)
     audit.record(
         session,
         actor=actor,
@@ -145,7 +158,7 @@ def erase_member(
         entity="member",
         entity_id=member.id,
         request_id=request_id,
-        changes=audit.diff(before, snapshot(member, vault), sensitive=AUDIT_MASKED),
+        changes={**changes, "cross_border": [None, abroad]},
     )
     if user_id is not None:
         _close_login(session, user_id, actor=actor, request_id=request_id)

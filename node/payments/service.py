@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -67,6 +67,9 @@ from node.payments.models import (
     UnmatchedCredit,
     UnmatchedStatus,
 )
+
+if TYPE_CHECKING:
+    from node.settlement.models import Statement
 
 BANK = ledger.AccountSpec("bank", "Bank", AccountType.ASSET)
 CREDIT_BALANCES = ledger.AccountSpec(
@@ -343,10 +346,14 @@ def import_camt_credits(
     """Record the booked credits of a CAMT.053 file on the invoices their references name.
 
     A refused file (malformed, hostile, inconsistent) is a 422 naming the statement and entry and
-    changes nothing. Booked non-reversal credits with a reference of an issued invoice become
-    payments (partial, exact or over); other booked credits go to the unmatched queue with their
-    reason; entries not booked yet are reported and left for a later statement. Lines already
-    imported (by their idempotency key) are reported as ``already_recorded``.
+    changes nothing. A booked credit naming a settlement statement this node is paid on (the
+    payer's end-to-end id, or the statement's uuid in the remittance information) for exactly
+    its net is that statement's receipt (``settlements``, :func:`node.settlement.payment.
+    receive_credits`); with another amount it is queued. Booked non-reversal credits with a
+    reference of an issued invoice become payments (partial, exact or over); other booked credits
+    go to the unmatched queue with their reason; entries not booked yet are reported and left for
+    a later statement. Lines already imported (by their idempotency key), or naming a statement
+    already received, are reported as ``already_recorded``.
     """
     try:
         statements = parse_camt053(data)
@@ -373,7 +380,14 @@ def import_camt_credits(
             fresh.append((key, line))
         seen.add(key)
     key_of = {id(line): key for key, line in fresh}
-    invoices = _invoices_by_reference(session, [line for _, line in fresh])
+    from node.settlement import payment as settlement  # settlement -> payouts -> this module
+
+    settled = settlement.receive_credits(
+        session, [line for _, line in fresh], today=today(), actor=actor
+    )
+    already += [{**_where(line), **_statement(row)} for line, row in settled.already]
+    received = [{**_where(line), **_statement(row)} for line, row in settled.received]
+    invoices = _invoices_by_reference(session, settled.rest)
     open_items, cancelled = [], set()
     for reference, invoice in invoices.items():
         state = balance_of(session, invoice)
@@ -382,7 +396,7 @@ def import_camt_credits(
         else:
             outstanding = from_minor(state.open_minor, invoice.currency)
             open_items.append(OpenItem(str(invoice.id), reference, outstanding, invoice.currency))
-    result = match_credits(open_items, [line for _, line in fresh])
+    result = match_credits(open_items, settled.rest)
     by_id = {str(invoice.id): invoice for invoice in invoices.values()}
     matched: list[dict[str, Any]] = []
     for match in result.matches:
@@ -413,14 +427,14 @@ def import_camt_credits(
             }
         )
     unmatched: list[dict[str, Any]] = []
-    for item in result.unmatched:
+    for item in [*settled.unmatched, *result.unmatched]:
         reason, detail = item.reason.value, item.detail
         if item.reason is Reason.UNKNOWN_REFERENCE and item.line.reference in cancelled:
             reason = CANCELLED_INVOICE
             detail = f"the invoice with the reference {item.line.reference} is cancelled"
         row = _queue(session, key_of[id(item.line)], item, reason, detail, actor, vault)
         unmatched.append({**_where(item.line), "id": row.id, "reason": reason, "detail": detail})
-    if matched or unmatched:
+    if matched or unmatched or received:
         audit.record(
             session,
             actor=actor,
@@ -430,6 +444,7 @@ def import_camt_credits(
             changes={
                 "payments": [None, [m["payment_id"] for m in matched]],
                 "unmatched": [None, [u["id"] for u in unmatched]],
+                "settlements": [None, [r["statement_id"] for r in received]],
             },
             request_id=request_id,
         )
@@ -438,7 +453,12 @@ def import_camt_credits(
         "unmatched": unmatched,
         "already_recorded": already,
         "ignored": ignored,
+        "settlements_received": received,
     }
+
+
+def _statement(row: Statement) -> dict[str, Any]:
+    return {"statement_id": row.id, "statement": row.uid, "peer": row.peer_node}
 
 
 def _known_keys(session: Session, keys: Sequence[str]) -> set[str]:

@@ -53,14 +53,18 @@ def run_settle(args: argparse.Namespace) -> int:
     node = load_node()
     try:
         with node.db.transaction() as session:
-            rows = service.propose(
-                session,
-                node.settings,
-                _own_node(node),
-                args.peer,
-                args.until or utcnow().date(),
-                actor="cli",
-            )
+            try:
+                rows = service.propose(
+                    session,
+                    node.settings,
+                    _own_node(node),
+                    args.peer,
+                    args.until or utcnow().date(),
+                    actor="cli",
+                )
+            except service.NothingToSettle as nothing:
+                say(nothing.detail or str(nothing))
+                return EXIT_OK
             for row in rows:
                 net = money(abs(row.net_minor), row.currency)["amount"]
                 payer = row.payer if row.net_minor else "nobody"

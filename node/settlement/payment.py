@@ -17,6 +17,8 @@ After both, the clearing balances with the peer for the statement's items are ze
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,6 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from federation.envelope import Envelope
+from node.banking.matching import (
+    BankLine,
+    ExpectedTransfer,
+    Reason,
+    Unmatched,
+    match_transfers,
+    uuids_in,
+)
 from node.chains import clearing
 from node.config import Settings
 from node.db.types import utcnow
@@ -131,8 +141,11 @@ def record_received(
     received_on: date,
     actor: str,
     bank_reference: str | None = None,
+    source: str = "manual",
 ) -> Statement:
-    """The net arrived on this node's bank account: close the receivable (once)."""
+    """The net arrived on this node's bank account: close the receivable (once).
+
+    ``source`` says who saw the credit: staff (``manual``) or a CAMT.053 import (``camt``)."""
     row = locked_statement(session, statement_id)
     if row.net_minor <= 0:
         raise Conflict("This node pays this statement's net; it receives nothing.")
@@ -163,5 +176,77 @@ def record_received(
     row.received_entry_id = ledger.post(session, draft, actor=actor).id
     row.paid_on = row.paid_on or received_on
     touch(row, State.CLOSED)
-    record(session, row, "received_payment", actor, received_on=received_on.isoformat())
+    record(
+        session, row, "received_payment", actor, received_on=received_on.isoformat(), source=source
+    )
     return row
+
+
+# -- the credit on a CAMT.053 statement -------------------------------------------------------
+
+#: The states in which a statement's net is due to arrive.
+_DUE = (State.CONFIRMED.value, State.PAID.value)
+
+
+@dataclass(frozen=True)
+class Credits:
+    """What :func:`receive_credits` did with a file's credit lines."""
+
+    received: list[tuple[BankLine, Statement]]  # lines recorded as the statement's receipt
+    already: list[tuple[BankLine, Statement]]  # lines naming a statement already received
+    unmatched: list[Unmatched]  # lines naming a statement, with the wrong amount or state
+    rest: list[BankLine]  # lines naming no statement: client payments, perhaps
+
+
+def _named_statements(session: Session, lines: Sequence[BankLine]) -> list[Statement]:
+    """Statements this node is paid on that ``lines`` name by end-to-end id or uuid, locked."""
+    ids = sorted({line.end_to_end_id for line in lines if line.end_to_end_id})
+    uids = sorted({uid for line in lines for uid in uuids_in(line.remittance_text)})
+    found: dict[int, Statement] = {}
+    for column, values in ((Statement.end_to_end_id, ids), (Statement.uid, uids)):
+        for start in range(0, len(values), 500):
+            query = (
+                select(Statement)
+                .where(Statement.net_minor > 0, column.in_(values[start : start + 500]))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            found.update((row.id, row) for row in session.scalars(query))
+    return [found[key] for key in sorted(found)]
+
+
+def _expected(row: Statement) -> ExpectedTransfer:
+    return ExpectedTransfer(
+        row.uid, row.end_to_end_id, from_minor(row.net_minor, row.currency), row.currency
+    )
+
+
+def receive_credits(
+    session: Session, lines: Sequence[BankLine], *, today: date, actor: str
+) -> Credits:
+    """Record the booked credits that pay a statement's net as its receipt (:func:`record_received`,
+    so the receivable closes once); a line for a statement already received changes nothing."""
+    rows = {row.uid: row for row in _named_statements(session, lines)}
+    result = match_transfers([_expected(row) for row in rows.values()], lines)
+    received: list[tuple[BankLine, Statement]] = []
+    already: list[tuple[BankLine, Statement]] = []
+    unmatched = list(result.unmatched)
+    for match in result.matches:
+        row, line = rows[match.key], match.line
+        if row.state == State.CLOSED:
+            already.append((line, row))
+        elif row.state not in _DUE:
+            detail = f"settlement statement {row.uid} is {row.state}: nothing is due on it"
+            unmatched.append(Unmatched(line, Reason.NOT_DUE, detail))
+        else:
+            row.end_to_end_id = row.end_to_end_id or line.end_to_end_id
+            record_received(
+                session,
+                row.id,
+                received_on=line.booking_date or today,
+                actor=actor,
+                bank_reference=line.entry_ref or line.end_to_end_id,
+                source="camt",
+            )
+            received.append((line, row))
+    return Credits(received, already, unmatched, list(result.rest))

@@ -60,6 +60,11 @@ MISSING = "No such settlement statement."
 OPEN = (State.SENT.value, State.CONFIRMED.value)
 
 
+class NothingToSettle(Conflict):
+    """No clearing item with the peer is left for a statement (409 on the API; on the command
+    line, said and not an error, so a periodic run stays quiet)."""
+
+
 def record(session: Session, row: Statement, action: str, actor: str, **changes: Any) -> None:
     """Audit one step of a statement."""
     audit.record(
@@ -189,7 +194,7 @@ def propose(
     held = messages.holders(session, (i.item for i in items))
     free = [i for i in items if i.item not in held]
     if not free:
-        raise Conflict(f"Nothing to settle with {peer} up to {until.isoformat()}.")
+        raise NothingToSettle(f"Nothing to settle with {peer} up to {until.isoformat()}.")
     start = min(i.occurred_on for i in free)
     made: list[Statement] = []
     for netted in statements(free, start, until):
