@@ -47,7 +47,7 @@ _MONEY_KEYS = {"minor_unit", "cash_increment"}
 _CHART_FIELDS = (_FACT_FIELDS - {"value"}) | {"name", "title", "accounts"}
 _CHART_ACCOUNT_FIELDS = _FACT_FIELDS | {"key", "label", "auxiliary"}
 _INHERITED = ("effective", "until", "source", "reference", "since_at_least")
-_SEGMENT = r"(?:[a-z0-9_.-]+|\*)"
+_SEGMENT = r"(?:[a-z0-9_.-]+|\*\*?)"
 _ACCOUNT_PATTERN = re.compile(rf"{_SEGMENT}(?::{_SEGMENT})*")
 _CHART_NUMBER = re.compile(r"[1-9][0-9]{0,19}")
 
@@ -84,9 +84,11 @@ class Mention:
 class ChartMapping:
     """A dated mapping of one account key, or of a pattern of keys, to a national account.
 
-    In ``pattern`` a ``*`` stands for exactly one ``:``-separated segment (``activity:*:budget``).
-    ``fact.value`` is the national number. ``auxiliary``, when set, makes each matching account
-    a sub-ledger account under that number, coded ``auxiliary`` + the wildcard segments.
+    In ``pattern`` a ``*`` stands for exactly one ``:``-separated segment (``activity:*:budget``)
+    and one ``**`` for one or more (a peer's node id, itself with colons, in
+    ``clearing:**:payable``). ``fact.value`` is the national number. ``auxiliary``, when set,
+    makes each matching account a sub-ledger account under that number, coded ``auxiliary`` +
+    the wildcard segments.
     """
 
     pattern: str
@@ -96,11 +98,18 @@ class ChartMapping:
 
     @property
     def wildcards(self) -> int:
-        return self.pattern.split(":").count("*")
+        return sum(part in ("*", "**") for part in self.pattern.split(":"))
 
     def match(self, key: str) -> tuple[str, ...] | None:
-        """The segments ``*`` stood for when ``key`` matches, else ``None``."""
+        """The segments ``*`` (or ``**``) stood for when ``key`` matches, else ``None``."""
         wanted, given = self.pattern.split(":"), key.split(":")
+        if "**" in wanted:
+            at = wanted.index("**")
+            extra = len(given) - len(wanted)
+            if extra < 0:
+                return None
+            given = [*given[:at], ":".join(given[at : at + extra + 1]), *given[at + extra + 1 :]]
+            wanted = [*wanted[:at], "*", *wanted[at + 1 :]]
         if len(wanted) != len(given):
             return None
         caught = []
@@ -372,7 +381,7 @@ class _Parser:
 
     def chart_mapping(self, entry: dict[str, Any], at: str) -> ChartMapping:
         pattern = self.text(entry, "key", at)
-        if not _ACCOUNT_PATTERN.fullmatch(pattern):
+        if not _ACCOUNT_PATTERN.fullmatch(pattern) or pattern.split(":").count("**") > 1:
             raise self.fail(f"{at}.key", f"{pattern!r} is not an account key or pattern")
         number = entry.get("value")
         if not isinstance(number, str) or not _CHART_NUMBER.fullmatch(number):

@@ -23,7 +23,11 @@ REPO = Path(__file__).resolve().parents[2]
 CHARTS = {"be": "PCMN", "fr": "PCG"}
 WITHOUT_CHART = ["de", "nl", "es", "it", "at", "se", "hu"]
 # Keys computed at run time -> a key they produce (the budget key is ``activity:{id}:budget``).
-EXAMPLES = {"activity.budget_key": "activity:12:budget"}
+EXAMPLES = {
+    "activity.budget_key": "activity:12:budget",
+    "_key(peer, 'payable')": "clearing:https://coop-fr.example:8443:payable",
+    "_key(peer, 'receivable')": "clearing:https://coop-fr.example:8443:receivable",
+}
 
 
 def jurisdiction(cc: str) -> Jurisdiction:
@@ -85,6 +89,9 @@ def test_the_scan_finds_the_accounts_we_know() -> None:
         "members:share_capital_receivable",
         "members:shares_to_repay",
         "equity:share_capital:7",
+        "clearing:https://coop-fr.example:8443:payable",
+        "clearing:https://coop-fr.example:8443:receivable",
+        "fx:exchange",
     } <= keys
 
 
@@ -122,6 +129,11 @@ def test_every_account_the_node_opens_has_a_number(cc: str) -> None:
         ("fr", "members:shares_to_repay", "4567", ""),
         ("fr", "equity:share_capital:A", "1013", ""),
         ("fr", "activity:3:budget", "4671", "ACT3"),
+        # ** stands for a node id, colons and all
+        ("be", "clearing:https://coop-fr.example:payable", "4401", ""),
+        ("be", "clearing:http://127.0.0.1:8000:receivable", "4001", ""),
+        ("fr", "clearing:https://coop-be.example:receivable", "4111", ""),
+        ("fr", "fx:exchange", "580", ""),
     ],
 )
 def test_numbers(cc: str, key: str, number: str, auxiliary: str) -> None:
@@ -138,6 +150,7 @@ def test_unknown_keys_and_dates_before_the_chart_have_no_number(cc: str) -> None
     assert j.chart_account("petty:cash") is None
     assert j.chart_account("activity:12:budget:extra") is None  # * is one segment
     assert j.chart_account("activity::budget") is None
+    assert j.chart_account("clearing:payable") is None  # ** is at least one segment
     assert j.chart_account("bank", date(2000, 1, 1)) is None  # before the recorded chart
 
 
@@ -247,6 +260,7 @@ label = "Any budget"
         ('key = "bank"\nvalue = "512"', "chart.accounts[0].label"),
         ('key = "bank"\nvalue = "512"\nlabel = "x"\nauxiliary = "B"', "auxiliary"),
         ('key = "bank"\nvalue = "512"\nlabel = "x"\ncolour = "red"', "unknown key(s) colour"),
+        ('key = "a:**:b:**"\nvalue = "512"\nlabel = "x"', "chart.accounts[0].key"),
         ('key = "bank"\nvalue = "512"\nlabel = "x"\nsource = "http://x"', "https://"),
     ],
 )
