@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from federation.envelope import Envelope
 from node import audit
 from node.activities.models import Activity
-from node.chains import clearing, messages
+from node.chains import clearing, messages, self_billing
 from node.chains.currency import convert
 from node.chains.messages import BusinessRefusal
 from node.chains.models import (
@@ -206,7 +206,7 @@ def _book(
         lines += _contribution_lines(target, step.fee, currency)
         _open(session, currency)
     else:
-        row.self_billed_number = f"SB-{today.year}-{row.id:06d}"
+        row.self_billed_number = self_billing.next_number(session, today)
         row.self_billed_on = today
         payable = clearing.payable(contributor.node)
         lines += [PostingLine(payable.key, currency, -step.gross)]

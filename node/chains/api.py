@@ -14,6 +14,8 @@
 ``POST /api/v1/chains/{id}/default``                                   staff       the client defaulted
 ``POST /api/v1/chains/{id}/cancel``                                    staff       withdraw (lead node)
 =====================================================================  ==========  =======================
+
+Self-billed invoices and the supplier details they need: :mod:`node.chains.self_billing_api`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 from federation.identity import parse_node_id
-from node.chains import allocation, invoicing, service, views
+from node.chains import allocation, invoicing, self_billing_api, service, views
 from node.errors import ValidationProblem
 from node.federation.signing import node_signer
 from node.guarantee.policy import GuaranteePolicy
@@ -306,4 +308,5 @@ ROUTES = [
     allocate_chain,
     default_chain,
     cancel_chain,
+    *self_billing_api.ROUTES,
 ]

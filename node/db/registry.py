@@ -31,6 +31,7 @@ MODEL_MODULES = (
     "node.postings.models",
     "node.hosting.models",
     "node.chains.models",
+    "node.chains.self_billing_models",
     "node.settlement.models",
 )
 

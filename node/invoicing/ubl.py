@@ -18,6 +18,7 @@ XML; no element is ever empty (PEPPOL-EN16931-R008).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # writing only; the node never parses untrusted XML here
+from dataclasses import dataclass
 from decimal import Decimal
 
 from node.invoicing.document import (
@@ -35,6 +36,19 @@ from node.invoicing.document import (
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 INVOICE_TYPE_CODE = "380"  # UNCL1001: commercial invoice
+
+
+@dataclass(frozen=True)
+class Specification:
+    """Which Peppol specification an invoice follows: its customization and profile ids and
+    the invoice type code (BIS Billing 3.0 by default; BIS Self-Billing 3.0 says 389)."""
+
+    customization_id: str = CUSTOMIZATION_ID
+    profile_id: str = PROFILE_ID
+    invoice_type_code: str = INVOICE_TYPE_CODE
+
+
+BIS_BILLING = Specification()
 CREDIT_NOTE_TYPE_CODE = "381"  # UNCL1001: credit note
 CREDIT_TRANSFER = "30"  # UNCL4461
 SEPA_CREDIT_TRANSFER = "58"  # UNCL4461: only for euro payments to an IBAN of the SEPA zone
@@ -90,8 +104,11 @@ def endpoint_of(party: Party) -> ElectronicAddress:
     )
 
 
-def to_ubl(document: Document, rounding: Rounding) -> bytes:
-    """The document as a UTF-8 UBL 2.1 ``Invoice`` or ``CreditNote`` (Peppol BIS 3.0)."""
+def to_ubl(
+    document: Document, rounding: Rounding, specification: Specification = BIS_BILLING
+) -> bytes:
+    """The document as a UTF-8 UBL 2.1 ``Invoice`` or ``CreditNote`` (Peppol BIS 3.0, or the
+    ``specification`` given)."""
     totals = compute_totals(document, rounding)
     for line, net in zip(document.lines, totals.line_net_amounts, strict=True):
         drift = abs(net - line.quantity * line.unit_price)
@@ -101,7 +118,7 @@ def to_ubl(document: Document, rounding: Rounding) -> bytes:
                 f"allows {R120_SLACK} (PEPPOL-EN16931-R120): choose a price or quantity whose "
                 "product is a whole amount of the currency's unit"
             )
-    root = _Writer(document, totals).root()
+    root = _Writer(document, totals, specification).root()
     ET.indent(root)  # for people reading it; leaves stay without whitespace
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True)
 
@@ -115,9 +132,10 @@ def _number(value: Decimal) -> str:
 class _Writer:
     """Builds the element tree; one method per EN 16931 group, in UBL schema order."""
 
-    def __init__(self, document: Document, totals: Totals) -> None:
+    def __init__(self, document: Document, totals: Totals, specification: Specification) -> None:
         self.document = document
         self.totals = totals
+        self.specification = specification
         self.invoice = document.kind is DocumentKind.INVOICE
 
     def el(self, parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -145,14 +163,14 @@ class _Writer:
         # The root's namespace is declared as the default by hand: ElementTree's own
         # default_namespace option refuses the unprefixed attributes UBL uses (currencyID …).
         root = ET.Element(kind, xmlns=NAMESPACES[kind])
-        self.el(root, "cbc:CustomizationID", CUSTOMIZATION_ID)
-        self.el(root, "cbc:ProfileID", PROFILE_ID)
+        self.el(root, "cbc:CustomizationID", self.specification.customization_id)
+        self.el(root, "cbc:ProfileID", self.specification.profile_id)
         self.el(root, "cbc:ID", doc.number)
         self.el(root, "cbc:IssueDate", doc.issue_date.isoformat())
         if self.invoice:
             if doc.due_date is not None:
                 self.el(root, "cbc:DueDate", doc.due_date.isoformat())
-            self.el(root, "cbc:InvoiceTypeCode", INVOICE_TYPE_CODE)
+            self.el(root, "cbc:InvoiceTypeCode", self.specification.invoice_type_code)
         else:
             self.el(root, "cbc:CreditNoteTypeCode", CREDIT_NOTE_TYPE_CODE)
         # One note at most (PEPPOL-EN16931-R002): the legal mentions, one per line.

@@ -137,6 +137,20 @@ def test_postings_are_the_members_own_and_the_host_side_is_staffs(client: TestCl
     assert declared[("GET", postings + "/notices/{id:int}")].roles == staff
 
 
+def test_self_billed_invoices_are_for_staff_and_supplier_details_for_admins(
+    client: TestClient,
+) -> None:
+    """Co-ops' invoices to each other are the lead co-op's books: no member reads them."""
+    declared = {(spec.method, spec.path): spec for spec in specs(client)}
+    staff = {Role.STAFF, Role.ADMIN}
+    chain = "/api/v1/chains/{chain_id:int}"
+    document = declared[("GET", chain + "/allocations/{allocation}/self-billed-invoice")]
+    assert document.roles == staff and not document.own_records
+    suppliers = "/api/v1/chains/self-billing/suppliers"
+    assert declared[("GET", suppliers)].roles == staff
+    assert declared[("PUT", suppliers + "/{peer_id:int}")].roles == {Role.ADMIN}
+
+
 def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
     undeclared = [
         route.path
