@@ -11,6 +11,8 @@ the node whose id sorts first wins: the other node's own statement gives way (``
 reason ``settlement_in_progress``), and that node refuses the losing one with the same code.
 Otherwise every line is checked (:func:`node.settlement.netting.check_statement`) and answered
 in ``settlement-answer/1``: all confirmed, or disputed line by line (nothing is held then).
+A statement the peer refused (a signed business refusal) is marked ``refused`` here with the
+peer's reason, and lets its items go, when this node next proposes to or hears from that peer.
 
 **Confirmed** (both sides): the same netting entry offsets payable against receivable with the
 peer, leaving the net on the payer's payable and the payee's receivable::
@@ -40,6 +42,7 @@ from node.config import Settings
 from node.db.types import utcnow
 from node.errors import Conflict, NotFound, ValidationProblem
 from node.federation.inbox import BusinessRefusal
+from node.federation.models import MessageState, OutboxMessage
 from node.ledger import service as ledger
 from node.ledger.entries import EntryDraft, PostingLine
 from node.settlement import messages
@@ -120,6 +123,29 @@ def _release(session: Session, row: Statement) -> None:
     session.flush()
 
 
+def _refused_by_peer(session: Session, peer: str) -> None:
+    """Our statements ``peer`` refused (the signed refusal in the outbox): refused here too, with
+    its reason, and their items free again, else they would be held for good."""
+    query = (
+        select(Statement, OutboxMessage.receipt)
+        .join(OutboxMessage, OutboxMessage.conversation == Statement.uid)
+        .where(
+            Statement.peer_node == peer,
+            Statement.role == Role.SENDER.value,
+            Statement.state == State.SENT.value,
+            OutboxMessage.type == messages.STATEMENT,
+            OutboxMessage.state == MessageState.REFUSED.value,
+        )
+        .with_for_update(of=Statement)
+        .execution_options(populate_existing=True)
+    )
+    for row, receipt in session.execute(query).all():
+        reason = str((receipt or {}).get("body", {}).get("reason") or "refused")[:64]
+        touch(row, State.REFUSED, reason)
+        _release(session, row)
+        record(session, row, "refused", f"peer:{peer}", reason=reason)
+
+
 def _row(
     uid: str,
     peer: str,
@@ -190,6 +216,7 @@ def propose(
     holds yet; 409 when there are none."""
     if messages.peer_row(session, peer, active=True) is None:
         raise ValidationProblem.single("peer", "Not an active peer.", "not_a_peer")
+    _refused_by_peer(session, peer)
     items = messages.clearing_items(session, peer, until)
     held = messages.holders(session, (i.item for i in items))
     free = [i for i in items if i.item not in held]
@@ -320,6 +347,7 @@ def handle_statement(settings: Settings, session: Session, message: Envelope) ->
             return  # answered already
         raise BusinessRefusal(messages.STATEMENT_CONFLICT, "another statement has this id")
     theirs = _their_lines(body)
+    _refused_by_peer(session, sender)
     ours = messages.clearing_items(session, sender)
     mine = {i.item for i in ours}
     unknown = [line.item for line in theirs if line.item not in mine]

@@ -14,6 +14,7 @@ from node.activities.models import Activity
 from node.chains import clearing
 from node.db.types import utcnow
 from node.errors import Conflict, ValidationProblem
+from node.federation.models import MessageState, OutboxMessage
 from node.payouts import service as payouts
 from node.runtime import Node
 from node.settlement import messages, payment, service
@@ -82,6 +83,25 @@ def test_an_item_is_held_by_one_statement_only(node: Node, fr: Peer) -> None:
     with pytest.raises(IntegrityError), node.db.transaction() as session:
         session.add(SettledItem(item=row.lines[0].item, statement_id=row.id))
         session.flush()
+
+
+def test_a_statement_the_peer_refused_lets_its_items_go(node: Node, fr: Peer) -> None:
+    """The peer's signed refusal (in the outbox) marks our statement refused with its reason
+    when we next settle with that peer; its items are settled by the next statement."""
+    item = book_item(node, FR, "payable", 2_500)
+    (first,) = propose(node, FR)
+    with node.db.transaction() as session:
+        sent = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.conversation == first.uid)
+        ).one()
+        sent.state = MessageState.REFUSED.value
+        sent.receipt = {"body": {"outcome": "refused", "reason": "unknown_item"}}
+
+    (second,) = propose(node, FR)
+
+    refused = statement(node, first.uid)
+    assert (refused.state, refused.reason) == ("refused", "unknown_item")
+    assert [line.item for line in statement(node, second.uid).lines] == [item]
 
 
 def test_the_payee_asks_to_be_paid_on_its_account(node: Node, fr: Peer) -> None:
