@@ -66,6 +66,7 @@ from node.identity import clients, csrf, passwords, service, sessions
 from node.identity.models import User
 from node.identity.tokens import CLIENT_PREFIX, issue_access_token
 from node.runtime import Node
+from tests.realnodes import own_database  # noqa: F401 (the multi-node tests' fixture)
 
 ROLES = ("member", "staff", "admin", "platform")
 PASSWORD = "correct horse battery staple"

@@ -20,17 +20,15 @@ from node.chains import clearing
 from node.db import Database
 from node.ledger import service as ledger
 from node.ledger.models import Account
-from tests.node.federation.test_delivery_nodes import RealNode, peer_with
-from tests.node.federation.test_peering_nodes import own_database
-from tests.node.federation.test_scenario_federation import Api, create_admin, eventually
 from tests.node.member_helpers import BE_COMPANY, BE_VAT, member_body
+from tests.realnodes import Api, RealNode, create_admin, eventually, peer_with
 from tests.test_server_process import COOPNODE
 
-__all__ = ["own_database"]  # the fixture
 pytestmark = pytest.mark.process
 CHAINS = "/api/v1/chains"
 SELLER = {"street": "Rue de la Loi 16", "postcode": "1000", "city": "Bruxelles"}
 IBAN = "BE68539007547034"
+FR_IBAN = "FR7630006000011234567890189"
 
 
 @pytest.fixture
@@ -42,8 +40,11 @@ def be_fr(tmp_path: Path, own_database: str | None) -> Iterator[tuple[RealNode, 
         COOPNODE_COUNTRY="BE",
         COOPNODE_VAT_NUMBER=BE_VAT,
         COOPNODE_LEGAL_ENTITY_NUMBER=BE_COMPANY,
+        COOPNODE_PAYOUT_DEBTOR_IBAN=IBAN,
     )
-    fr.environ.update(COOPNODE_NAME="Coop FR", COOPNODE_COUNTRY="FR")
+    fr.environ.update(
+        COOPNODE_NAME="Coop FR", COOPNODE_COUNTRY="FR", COOPNODE_PAYOUT_DEBTOR_IBAN=FR_IBAN
+    )
     if own_database is not None:
         fr.environ["COOPNODE_DATABASE_URL"] = own_database
     try:

@@ -38,8 +38,7 @@ from node.ledger.models import Account, JournalEntry, Posting
 from node.settlement import messages as settlement_messages
 from tests.conftest import POSTGRES_URL
 from tests.node.chains.test_chain_nodes import CHAINS, IBAN, SELLER, active_member, the_chain
-from tests.node.federation.test_delivery_nodes import RealNode, peer_with
-from tests.node.federation.test_scenario_federation import Api, create_admin
+from tests.realnodes import Api, RealNode, create_admin, peer_with
 from tests.test_server_process import COOPNODE, wait_until_healthy
 
 T = TypeVar("T")

@@ -52,8 +52,8 @@ from tests.node.crossborder.coops import (
     until,
     with_share,
 )
-from tests.node.federation.test_peering_nodes import ok
 from tests.node.member_helpers import BE_COMPANY, BE_VAT
+from tests.realnodes import ok
 from tests.test_server_process import COOPNODE
 
 pytestmark = pytest.mark.process

@@ -53,9 +53,9 @@ from tests.node.crossborder.coops import (
     until,
     with_share,
 )
-from tests.node.federation.test_peering_nodes import ok
 from tests.node.member_helpers import BE_COMPANY, BE_VAT
 from tests.node.settlement.test_settlement_nodes import coopnode, reconciled, statement_in
+from tests.realnodes import ok
 from tests.test_server_process import COOPNODE
 
 pytestmark = pytest.mark.process

@@ -4,80 +4,21 @@ receipts, and the sender records them — also when the receiver was down for a 
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from federation.keys import b64url_decode
 from node.db import Database
-from node.federation import outbox, peers
-from node.federation.models import InboxRecord, MessageState, OutboxMessage, Peer, PeerState
-from tests.test_server_process import COOPNODE, free_port, node_environment, wait_until_healthy
+from node.federation import outbox
+from node.federation.models import InboxRecord, MessageState, OutboxMessage, Peer
+from tests.realnodes import RealNode, peer_with
+from tests.test_server_process import COOPNODE
 
 pytestmark = pytest.mark.process
 DELIVERY_SECONDS = 30
-
-
-class RealNode:
-    def __init__(self, folder: Path) -> None:
-        folder.mkdir()
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.environ = {**node_environment(folder), "COOPNODE_BASE_URL": self.url}
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = folder / "serve.log"
-
-    def run(self, *args: str) -> None:
-        result = subprocess.run(
-            [str(COOPNODE), *args],
-            cwd=self.folder,
-            env=self.environ,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-
-    def start(self) -> None:
-        self.run("init")
-        self.run("migrate")
-        self.serve()
-
-    def serve(self) -> None:
-        """Start ``coopnode serve`` (again, after :meth:`stop`: same folder, port and database)."""
-        with self.log.open("ab") as output:
-            self.process = subprocess.Popen(
-                [str(COOPNODE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=self.folder,
-                env=self.environ,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        wait_until_healthy(self.process, self.url, self.log)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-
-    def database(self) -> Database:
-        return Database(self.environ["COOPNODE_DATABASE_URL"])
-
-    def descriptor(self) -> dict[str, object]:
-        token = httpx.get(f"{self.url}/.well-known/coopnode", timeout=5, trust_env=False).text
-        return dict(json.loads(b64url_decode(token.split(".")[1])))
 
 
 @pytest.fixture
@@ -91,16 +32,6 @@ def two_nodes(tmp_path: Path) -> Iterator[tuple[RealNode, RealNode]]:
     finally:
         first.stop()
         second.stop()
-
-
-def peer_with(db: Database, other: RealNode) -> int:
-    """Peer ``db``'s node with ``other`` from its descriptor (the fingerprint: its current key)."""
-    descriptor = other.descriptor()
-    keys = descriptor["keys"]
-    assert isinstance(keys, dict)
-    fingerprint = keys["keys"][-1]["kid"]
-    with db.transaction() as session:
-        return peers.add_peer(session, descriptor, fingerprint, state=PeerState.ACTIVE).id
 
 
 def test_two_nodes_exchange_a_ping_with_a_signed_receipt(

@@ -22,12 +22,8 @@ from node.federation import attestations, keystore
 from node.federation.attestation_models import Attestation, MemberConsent
 from node.federation.models import Peer
 from node.members.models import Member
-from tests.node.federation.test_delivery_nodes import (
-    DELIVERY_SECONDS,
-    RealNode,
-    peer_with,
-    two_nodes,
-)
+from tests.node.federation.test_delivery_nodes import DELIVERY_SECONDS, two_nodes
+from tests.realnodes import RealNode, peer_with
 
 __all__ = ["two_nodes"]  # the fixture, shared with the ping test
 T = TypeVar("T")

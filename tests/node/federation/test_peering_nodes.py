@@ -6,54 +6,22 @@ is created for it and dropped afterwards)."""
 
 from __future__ import annotations
 
-import subprocess
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import select
 
 from node.db import Database
 from node.federation import outbox
 from node.federation.models import MessageState, OutboxMessage, Peer
-from tests.conftest import POSTGRES_URL
-from tests.node.federation.test_delivery_nodes import RealNode
+from tests.realnodes import RealNode, cli, eventually, ok
 from tests.test_server_process import COOPNODE
 
 pytestmark = pytest.mark.process
 WAIT_SECONDS = 30
 T = TypeVar("T")
-
-
-def cli(node: RealNode, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(COOPNODE), *args],
-        cwd=node.folder,
-        env=node.environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(node: RealNode, *args: str) -> str:
-    result = cli(node, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def wait_for(what: str, probe: Callable[[], T | None], *logs: RealNode) -> T:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(what + "\n" + "\n".join(node.log.read_text() for node in logs))
 
 
 def peer_row(db: Database, node_id: str, state: str) -> tuple[str, str] | None:
@@ -74,25 +42,6 @@ def ping(db: Database, node_id: str) -> str:
     with db.transaction() as session:
         peer = session.scalars(select(Peer).where(Peer.node_id == node_id)).one()
         return outbox.enqueue(session, peer, "ping/1", {"nonce": "hello"}).jti
-
-
-@pytest.fixture
-def own_database(engine: str) -> Iterator[str | None]:
-    """None on SQLite (the node's own file); on PostgreSQL a new, empty database's URL."""
-    if engine == "sqlite":
-        yield None
-        return
-    assert POSTGRES_URL
-    name = f"coopnode_peering_{uuid.uuid4().hex[:12]}"
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        server.dispose()
 
 
 @pytest.fixture
@@ -123,7 +72,7 @@ def test_two_nodes_peer_with_fingerprints_and_then_ping_both_ways(
         # "--fingerprint=F": a fingerprint may start with "-", which argparse takes for an option
         ok(a, "peers", "add", b.url, f"--fingerprint={b_print}")
         assert peer_row(a_db, b.url, "pending") == ("pending", b_print)
-        wait_for("B never saw A's request", lambda: peer_row(b_db, a.url, "pending"), a, b)
+        eventually("B never saw A's request", lambda: peer_row(b_db, a.url, "pending"), a, b)
         listing = ok(b, "peers")
         assert a.url in listing and "pending" in listing and a_print in listing
 
@@ -133,11 +82,11 @@ def test_two_nodes_peer_with_fingerprints_and_then_ping_both_ways(
 
         ok(b, "peers", "approve", a.url, f"--fingerprint={a_print}")
         assert peer_row(b_db, a.url, "active") == ("active", a_print)
-        wait_for("A never got B's accept", lambda: peer_row(a_db, b.url, "active"), a, b)
+        eventually("A never got B's accept", lambda: peer_row(a_db, b.url, "active"), a, b)
 
         to_b, to_a = ping(a_db, b.url), ping(b_db, a.url)
-        wait_for("A's ping not delivered", lambda: delivered(a_db, to_b), a, b)
-        wait_for("B's ping not delivered", lambda: delivered(b_db, to_a), a, b)
+        eventually("A's ping not delivered", lambda: delivered(a_db, to_b), a, b)
+        eventually("B's ping not delivered", lambda: delivered(b_db, to_a), a, b)
         assert "active" in ok(a, "peers")
     finally:
         a_db.dispose()

@@ -21,13 +21,9 @@ Node A runs on SQLite; node B on the test's engine (its own database on PostgreS
 from __future__ import annotations
 
 import json
-import re
-import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
-import pyotp
 from sqlalchemy import select
 
 from federation import envelope
@@ -35,72 +31,15 @@ from federation.keys import SigningKey, b64url_decode, b64url_encode
 from node.db.types import utcnow
 from node.federation import attestations, keystore
 from node.federation.models import OutboxMessage
-from tests.node.federation.test_delivery_nodes import RealNode
 from tests.node.federation.test_key_changes_nodes import master
-from tests.node.federation.test_peering_nodes import fresh_nodes, ok, own_database
+from tests.node.federation.test_peering_nodes import fresh_nodes
 from tests.node.member_helpers import member_body
+from tests.realnodes import Api, RealNode, create_admin, eventually, login, ok
 
-__all__ = ["fresh_nodes", "own_database"]  # the fixtures
+__all__ = ["fresh_nodes"]  # the fixture
 T = TypeVar("T")
 WAIT_SECONDS = 30
-PASSWORD = "correct horse battery staple"  # a test login
 ALLOWED = ["member_since", "share_class"]
-
-
-class Api:
-    """One login's calls to one real node's API."""
-
-    def __init__(self, node: RealNode, token: str) -> None:
-        self.node = node
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def call(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:
-        response = httpx.request(
-            method,
-            self.node.url + path,
-            headers=self.headers,
-            timeout=10,
-            trust_env=False,
-            **kwargs,
-        )
-        assert response.status_code == expect, f"{method} {path}: {response.text}"
-        return response.json()
-
-
-def sign_in(node: RealNode, email: str, totp: str | None = None) -> Api:
-    body = {"email": email, "password": PASSWORD}
-    if totp is not None:
-        body["totp"] = pyotp.TOTP(totp).now()
-    response = httpx.post(f"{node.url}/api/v1/auth/login", json=body, timeout=10, trust_env=False)
-    assert response.status_code == 200, response.text
-    return Api(node, response.json()["access_token"])
-
-
-def create_admin(node: RealNode) -> Api:
-    """``coopnode create-admin`` (password from the environment, TOTP secret printed once)."""
-    node.environ["COOPNODE_ADMIN_PASSWORD"] = PASSWORD
-    printed = ok(node, "create-admin", "--email", "admin@coop.example")
-    secret = re.search(r"secret: (\S+)", printed)
-    assert secret is not None, printed
-    return sign_in(node, "admin@coop.example", secret.group(1))
-
-
-def login(admin: Api, role: str, email: str) -> tuple[int, Api]:
-    """A new login created by the admin through the API, signed in; returns (user id, api)."""
-    body = {"email": email, "role": role, "password": PASSWORD}
-    created = admin.call("POST", "/api/v1/users", 201, json=body)
-    secret = created.get("totp", {}).get("secret")
-    return created["id"], sign_in(admin.node, email, secret)
-
-
-def eventually(what: str, probe: Callable[[], T | None], *nodes: RealNode) -> T:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{what} never happened\n" + "\n".join(n.log.read_text() for n in nodes))
 
 
 def peer_in(api: Api, node_id: str, state: str) -> dict[str, Any] | None:

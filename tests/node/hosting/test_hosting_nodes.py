@@ -18,20 +18,19 @@ import httpx
 import pytest
 
 from node.db.types import utcnow
-from tests.node.federation.test_delivery_nodes import RealNode, peer_with
-from tests.node.federation.test_peering_nodes import own_database
-from tests.node.federation.test_scenario_federation import (
-    PASSWORD,
-    Api,
-    create_admin,
-    eventually,
-    login,
-)
 from tests.node.member_helpers import BE_COMPANY, IBANS, be_national_id, member_body
 from tests.node.payouts.payout_helpers import credit_budget
 from tests.node.payroll.payroll_helpers import ask_salary, contract
+from tests.realnodes import (
+    PASSWORD,
+    Api,
+    RealNode,
+    create_admin,
+    eventually,
+    login,
+    peer_with,
+)
 
-__all__ = ["own_database"]  # the fixture
 pytestmark = pytest.mark.process
 SHARE = ["days_worked", "payslips"]
 EMPLOYER = {"COOPNODE_LEGAL_ENTITY_NUMBER": BE_COMPANY}  # B's pre-hire declarations name it

@@ -21,13 +21,8 @@ from node.db import Database
 from node.db.types import utcnow
 from node.members.models import Member
 from node.postings.models import MemberPosting
-from tests.node.federation.test_delivery_nodes import RealNode
-from tests.node.federation.test_peering_nodes import (  # noqa: F401 (own_database: a fixture)
-    ok,
-    own_database,
-    peer_row,
-    wait_for,
-)
+from tests.node.federation.test_peering_nodes import peer_row
+from tests.realnodes import RealNode, eventually, ok
 from tests.test_server_process import COOPNODE
 
 pytestmark = pytest.mark.process
@@ -36,7 +31,7 @@ pytestmark = pytest.mark.process
 @pytest.fixture
 def belgium_and_france(
     tmp_path: Path,
-    own_database: str | None,  # noqa: F811
+    own_database: str | None,
 ) -> Iterator[tuple[RealNode, RealNode]]:
     assert COOPNODE.exists(), f"{COOPNODE} is missing (pip install -e .)"
     belgium, france = RealNode(tmp_path / "be"), RealNode(tmp_path / "fr")
@@ -57,9 +52,9 @@ def peer(a: RealNode, b: RealNode, a_db: Database, b_db: Database) -> None:
     """A asks, B's admin approves with A's fingerprint checked "out of band"."""
     a_print, b_print = ok(a, "keys", "fingerprint").strip(), ok(b, "keys", "fingerprint").strip()
     ok(a, "peers", "add", b.url, f"--fingerprint={b_print}")
-    wait_for("B never saw A's request", lambda: peer_row(b_db, a.url, "pending"), a, b)
+    eventually("B never saw A's request", lambda: peer_row(b_db, a.url, "pending"), a, b)
     ok(b, "peers", "approve", a.url, f"--fingerprint={a_print}")
-    wait_for("A never got B's accept", lambda: peer_row(a_db, b.url, "active"), a, b)
+    eventually("A never got B's accept", lambda: peer_row(a_db, b.url, "active"), a, b)
 
 
 def new_member(db: Database) -> int:
@@ -122,7 +117,7 @@ def test_a_posting_notice_goes_to_france_and_comes_back_with_sipsi(
             "--activity=Sound engineering",
         )
         assert "declared" in declared
-        answer = wait_for("no answer from France", lambda: answer_of(be_db), belgium, france)
+        answer = eventually("no answer from France", lambda: answer_of(be_db), belgium, france)
         requirements = answer["requirements"]
         assert requirements["country"] == "FR"
         assert requirements["declaration"].startswith("SIPSI")

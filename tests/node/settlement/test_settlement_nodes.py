@@ -9,10 +9,7 @@ The Belgian node runs on SQLite; the French one on the test's engine."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,67 +17,27 @@ import pytest
 from node.chains import clearing
 from tests.node.chains.test_chain_nodes import (
     CHAINS,
+    FR_IBAN,
     IBAN,
     SELLER,
     active_member,
     balance,
+    be_fr,
     books_verify,
     decide,
     pay,
     propose,
     the_chain,
 )
-from tests.node.federation.test_delivery_nodes import RealNode, peer_with
-from tests.node.federation.test_peering_nodes import own_database
-from tests.node.federation.test_scenario_federation import Api, create_admin, eventually
-from tests.node.member_helpers import BE_COMPANY, BE_VAT
-from tests.test_server_process import COOPNODE
+from tests.realnodes import Api, RealNode, cli, create_admin, eventually, peer_with
 
-__all__ = ["own_database"]  # the fixture
+__all__ = ["be_fr"]  # the fixture
 pytestmark = pytest.mark.process
-FR_IBAN = "FR7630006000011234567890189"
 SETTLEMENTS = "/api/v1/admin/settlements"
 
 
-@pytest.fixture
-def be_fr(tmp_path: Path, own_database: str | None) -> Iterator[tuple[RealNode, RealNode]]:
-    assert COOPNODE.exists(), f"{COOPNODE} is missing (pip install -e .)"
-    be, fr = RealNode(tmp_path / "be"), RealNode(tmp_path / "fr")
-    be.environ.update(
-        COOPNODE_NAME="Coop BE",
-        COOPNODE_COUNTRY="BE",
-        COOPNODE_VAT_NUMBER=BE_VAT,
-        COOPNODE_LEGAL_ENTITY_NUMBER=BE_COMPANY,
-        COOPNODE_PAYOUT_DEBTOR_IBAN=IBAN,
-    )
-    fr.environ.update(
-        COOPNODE_NAME="Coop FR", COOPNODE_COUNTRY="FR", COOPNODE_PAYOUT_DEBTOR_IBAN=FR_IBAN
-    )
-    if own_database is not None:
-        fr.environ["COOPNODE_DATABASE_URL"] = own_database
-    try:
-        be.start()
-        fr.start()
-        yield be, fr
-    finally:
-        be.stop()
-        fr.stop()
-
-
-def coopnode(node: RealNode, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(COOPNODE), *args],
-        cwd=node.folder,
-        env=node.environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def reconciled(node: RealNode, peer: RealNode) -> str:
-    done = coopnode(node, "reconcile", peer.url, "--timeout", "60")
+    done = cli(node, "reconcile", peer.url, "--timeout", "60")
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.strip()
 
@@ -129,7 +86,7 @@ def test_a_settlement_closes_the_clearing_balances_and_both_sides_reconcile(
         assert reconciled(be, fr) == "reconciliation BE-FR: balanced"
 
         # Belgium settles; France confirms the one line and names its account.
-        done = coopnode(be, "settle", fr.url)
+        done = cli(be, "settle", fr.url)
         assert done.returncode == 0, done.stderr
         uid = done.stdout.split("\t")[1]
         confirmed = eventually(
