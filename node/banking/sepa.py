@@ -1,4 +1,4 @@
-"""Export payouts as an ISO 20022 pain.001 SEPA credit transfer file.
+"""Export payouts as an ISO 20022 pain.001 credit transfer file: SEPA in EUR, domestic otherwise.
 
 Why a file: banks take payment batches as pain.001 uploads (or through EBICS), and the members'
 payouts must go out as one batch the treasurer signs in the bank's portal. Each payment carries an
@@ -9,15 +9,37 @@ The document is laid out by :mod:`sepaxml` (its ``SepaTransfer`` knows the diffe
 ``pain.001.001.03``, the version every SEPA bank accepts, and ``pain.001.001.09``). This module adds
 what sepaxml does not do, then validates the result against the XSD that sepaxml ships:
 
-* **exact money**: sepaxml takes integer cents; amounts are converted from :class:`Decimal` with
-  ``scaleb`` (never through float) after checking they are positive with at most two decimals;
+* **exact money**: sepaxml takes integer hundredths; amounts are converted from :class:`Decimal`
+  with ``scaleb`` (never through float) after checking they are positive and no finer than the
+  currency's minor unit (at most two decimals);
 * **deterministic output**: the message id and creation time come from the batch (sepaxml would use
   a random id and the local clock), so exporting the same batch twice gives the same file and the
   bank's duplicate check on ``MsgId`` protects against paying twice;
 * **structured references** (``RmtInf/Strd/CdtrRefInf``), which sepaxml cannot write;
-* **input checks**: EUR only (SEPA is a euro scheme), IBANs of the SEPA zone (schwifty), BICs,
+* **input checks**: one currency per batch, IBANs of the SEPA zone (schwifty), BICs,
   unique end-to-end ids of at most 35 characters of the SEPA character set, names transliterated
   to that set and trimmed to 70 characters.
+
+**One batch, one currency.** A batch in EUR is a SEPA credit transfer (``PmtTpInf/SvcLvl/Cd`` is
+``SEPA``, charges ``SLEV``): SEPA is a euro scheme. A batch in any other ISO 4217 currency (a
+Swedish node pays in SEK, a Hungarian one in HUF) is a plain ISO 20022 credit transfer of the same
+message version, written by sepaxml's ``domestic`` mode: no ``PmtTpInf`` (so no SEPA service
+level) and charges ``SHAR`` (each side pays its own bank; ``SLEV`` defers to a scheme's rules).
+The pain.001.001.03 and .09 XSDs take any ISO 4217 code in ``InstdAmt/@Ccy``. Guides of banks
+that take such files for domestic transfers:
+
+* Sweden (SEK): "Swedish Common Interpretation of ISO 20022 Payment Messages, Appendix 1: Common
+  Payment Types in Sweden" v1.0, 2014-02-10, section "Direct Credits (Credit Transfers)"
+  (copy: https://pdfslide.net/documents/swedish-common-interpretation-of-iso-20022-payment-swedish-common-interpretation.html);
+  Swedbank, "Swedbank Sweden's MIG Credit Transfer and Payment Status (pain.001, pain.002)"
+  (copy: http://financedocbox.com/Credit_and_Debt_and_Loans/69699348-Swedbank-sweden-s-mig-credit-transfer-and-payment-status-pain-001-pain-002-swedbank-ab-publ-28.html);
+* Hungary (HUF): GIRO Zrt., "XML message for HCT C2B initiation (Implementation Guidelines)"
+  v1.2, January 2013, a restriction of pain.001.001.03
+  (copy: https://paperzz.com/doc/8399639/xml-message-for-hct-c2b-initiation--implementation).
+
+Amounts are written as sepaxml writes them, in hundredths (``1000.00``): a currency may have at
+most two decimals here, and not more than its CLDR minor unit (babel: 2 for SEK, 0 for HUF, so a
+HUF amount is whole forints written ``1000.00``; ISO 4217 itself lists HUF with two decimals).
 """
 
 from __future__ import annotations
@@ -33,6 +55,7 @@ from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree as SafeET
 import xmlschema
+from babel.numbers import is_currency
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
@@ -40,9 +63,10 @@ from text_unidecode import unidecode
 
 from node.banking.errors import SepaError
 from node.banking.references import StructuredReference
-from node.money import MAX_AMOUNT
+from node.money import MAX_AMOUNT, minor_exponent
 
 PAIN_VERSIONS = ("pain.001.001.03", "pain.001.001.09")
+SEPA_CURRENCY = "EUR"
 
 _SEPA_DISALLOWED = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 _SEPA_ID = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")
@@ -78,6 +102,7 @@ class PaymentBatch:
     ``message_id`` (at most 35 characters) must be unique per batch and stable: banks refuse a
     second file with the same ``MsgId``. ``created_at`` must be timezone-aware.
     ``batch_booking`` asks the bank for one debit for the whole batch (``BtchBookg``).
+    ``currency`` is every payment's: EUR makes a SEPA file, any other a domestic one.
     """
 
     message_id: str
@@ -88,6 +113,7 @@ class PaymentBatch:
     payments: Sequence[CreditTransfer] = field(default=())
     debtor_bic: str | None = None
     batch_booking: bool = True
+    currency: str = SEPA_CURRENCY
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "payments", tuple(self.payments))  # immutable, hashable
@@ -114,9 +140,11 @@ def build_pain001(batch: PaymentBatch, version: str = "pain.001.001.03") -> byte
     config: dict[str, object] = {
         "name": debtor,
         "IBAN": _iban(batch.debtor_iban, "debtor_iban"),
-        "currency": "EUR",
+        "currency": _currency(batch.currency),
         "batch": True,  # one PmtInf; BtchBookg is set from the batch below
     }
+    if batch.currency != SEPA_CURRENCY:
+        config["domestic"] = True  # no PmtTpInf/SvcLvl: not a SEPA payment
     if batch.debtor_bic:
         config["BIC"] = _bic(batch.debtor_bic, "debtor_bic")
     _check_header(batch)
@@ -157,17 +185,11 @@ def _check_header(batch: PaymentBatch) -> None:
 
 def _payment(payment: CreditTransfer, where: str, batch: PaymentBatch) -> dict[str, object]:
     _identifier(payment.end_to_end_id, f"{where}.end_to_end_id")
-    if payment.currency != "EUR":
+    if payment.currency != batch.currency:
         raise SepaError(
-            f"{where}.currency", f"SEPA credit transfers are in EUR, not {payment.currency}"
+            f"{where}.currency", f"the batch is in {batch.currency}, not {payment.currency}"
         )
-    amount = payment.amount
-    if not amount.is_finite() or amount <= 0:
-        raise SepaError(f"{where}.amount", f"must be positive, got {amount}")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise SepaError(f"{where}.amount", f"{amount} has more than two decimals")
-    if amount > MAX_AMOUNT:
-        raise SepaError(f"{where}.amount", f"{amount} exceeds the SEPA maximum {MAX_AMOUNT}")
+    _amount(payment.amount, batch.currency, f"{where}.amount")
     if (payment.reference is None) == (payment.remittance_text is None):
         raise SepaError(f"{where}.remittance_text", "give either a text or a structured reference")
     if payment.reference is not None:
@@ -179,7 +201,7 @@ def _payment(payment: CreditTransfer, where: str, batch: PaymentBatch) -> dict[s
     fields: dict[str, object] = {
         "name": _name(payment.creditor_name, f"{where}.creditor_name"),
         "IBAN": _iban(payment.creditor_iban, f"{where}.creditor_iban"),
-        "amount": int(amount.scaleb(2)),  # exact: amount has at most two decimals
+        "amount": int(payment.amount.scaleb(2)),  # exact: checked to have at most two decimals
         "execution_date": batch.requested_execution_date,
         "description": description,
         "endtoend_id": payment.end_to_end_id,
@@ -189,6 +211,29 @@ def _payment(payment: CreditTransfer, where: str, batch: PaymentBatch) -> dict[s
     return fields
 
 
+def _amount(amount: Decimal, currency: str, where: str) -> None:
+    """Positive, within :data:`MAX_AMOUNT`, and no finer than the currency's minor unit."""
+    if not amount.is_finite() or amount <= 0:
+        raise SepaError(where, f"must be positive, got {amount}")
+    places = min(2, minor_exponent(currency))
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        if places == 0:
+            raise SepaError(where, f"{amount} is not a whole number of {currency}")
+        raise SepaError(where, f"{amount} has more than {('', 'one', 'two')[places]} decimals")
+    if amount > MAX_AMOUNT:
+        scheme = "SEPA " if currency == SEPA_CURRENCY else ""
+        raise SepaError(where, f"{amount} exceeds the {scheme}maximum {MAX_AMOUNT}")
+
+
+def _currency(code: str) -> str:
+    """An ISO 4217 code whose amounts sepaxml can write (it writes hundredths)."""
+    if not isinstance(code, str) or len(code) != 3 or not is_currency(code):
+        raise SepaError("currency", f"{code!r} is not an ISO 4217 currency code")
+    if minor_exponent(code) > 2:
+        raise SepaError("currency", f"{code} has more than two decimals; pain.001 export cannot")
+    return code
+
+
 def _finish(root: ET.Element, batch: PaymentBatch) -> None:
     """Set what sepaxml leaves random or cannot express: ids, timestamp, booking, references."""
     created = batch.created_at.isoformat(timespec="seconds")
@@ -196,6 +241,8 @@ def _finish(root: ET.Element, batch: PaymentBatch) -> None:
     _set(root, "CstmrCdtTrfInitn/GrpHdr/CreDtTm", created)
     _set(root, "CstmrCdtTrfInitn/PmtInf/PmtInfId", batch.message_id)
     _set(root, "CstmrCdtTrfInitn/PmtInf/BtchBookg", str(batch.batch_booking).lower())
+    if batch.currency != SEPA_CURRENCY:
+        _set(root, "CstmrCdtTrfInitn/PmtInf/ChrgBr", "SHAR")  # SLEV names a scheme's rules
     references = {p.end_to_end_id: p.reference for p in batch.payments if p.reference}
     for tx in root.iterfind("CstmrCdtTrfInitn/PmtInf/CdtTrfTxInf"):
         reference = references.get(tx.findtext("PmtId/EndToEndId", ""))

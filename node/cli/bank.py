@@ -15,7 +15,7 @@ from typing import Any
 
 from node.activities.models import Activity
 from node.activities.report import full_statement, statement_csv
-from node.cli.context import EXIT_OK, fail, load_node, say
+from node.cli.context import EXIT_OK, currency_argument, fail, load_node, say
 from node.extensions import Command
 from node.members.identifiers import Vault
 from node.money import from_minor
@@ -38,6 +38,7 @@ def _configure_bank(parser: argparse.ArgumentParser) -> None:
     debits.add_argument("file", type=Path)
     batch = actions.add_parser("batch", help="gather approved payouts into a pain.001 file")
     batch.add_argument("--execution-date", type=date.fromisoformat, required=True)
+    batch.add_argument("--currency", help="ISO 4217 code of the payouts (default: node.currency)")
     batch.add_argument("--out", type=Path, help="where to write the file (default: MsgId.xml)")
 
 
@@ -50,6 +51,11 @@ def run_bank(args: argparse.Namespace) -> int:
     try:
         vault = Vault.from_settings(node.settings, node.cipher)
         if args.action == "batch":
+            currency = (
+                currency_argument("--currency", args.currency)
+                if args.currency is not None
+                else node.settings["node.currency"]
+            )
             with node.db.transaction() as session:
                 row = payouts.make_batch(
                     session,
@@ -58,6 +64,7 @@ def run_bank(args: argparse.Namespace) -> int:
                     debtor_iban=node.settings["payouts.debtor_iban"],
                     vault=vault,
                     actor="cli",
+                    currency=currency,
                 )
                 out = args.out or Path(f"{row.message_id}.xml")
                 out.write_bytes(row.pain001)

@@ -59,3 +59,14 @@ def say(message: str) -> None:
 
 def warn(message: str) -> None:
     print(f"coopnode: {message}", file=sys.stderr, flush=True)
+
+
+def currency_argument(name: str, text: str) -> str:
+    """A currency code given on the command line, upper-cased; a one-line usage error (exit 2)
+    when it is not ISO 4217."""
+    from federation.schemas import is_currency_code
+
+    code = text.strip().upper()
+    if len(code) != 3 or not is_currency_code(code):
+        fail(f"{name}: {text!r} is not an ISO 4217 currency code", EXIT_USAGE)
+    return code

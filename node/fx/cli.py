@@ -16,8 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from federation.schemas import is_currency_code
-from node.cli.context import EXIT_OK, EXIT_USAGE, fail, load_node, say
+from node.cli.context import EXIT_OK, EXIT_USAGE, currency_argument, fail, load_node, say
 from node.db.types import utcnow
 from node.extensions import Command
 from node.money import MoneyError, from_minor, parse_amount, to_minor
@@ -40,13 +39,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     converted.add_argument(
         "--on", type=date.fromisoformat, metavar="DATE", help="YYYY-MM-DD (default today)"
     )
-
-
-def _currency(name: str, text: str) -> str:
-    code = text.strip().upper()
-    if len(code) != 3 or not is_currency_code(code):
-        fail(f"{name}: {text!r} is not an ISO 4217 currency code", EXIT_USAGE)
-    return code
 
 
 def _rate_line(rate: dict[str, str]) -> str:
@@ -76,7 +68,7 @@ def _convert(args: argparse.Namespace, session: Any, settings: Any) -> None:
     from node.fx.rates import convert_minor
     from node.fx.service import rate_on
 
-    source, target = _currency("FROM", args.source), _currency("TO", args.target)
+    source, target = currency_argument("FROM", args.source), currency_argument("TO", args.target)
     try:
         amount = parse_amount(args.amount, source)
     except MoneyError as exc:

@@ -17,7 +17,7 @@ from node.payouts import service
 from node.payouts.models import PaymentBatch, Payout, PayoutKind, PayoutStatus
 from node.payouts.uploads import XML_TYPES, upload_route
 from node.web.api import STAFF, Call, api_route
-from node.web.validation import DATE, DECIMAL, obj
+from node.web.validation import CURRENCY, DATE, DECIMAL, obj
 
 TAG = "payouts"
 KEY = {"type": "string", "minLength": 8, "maxLength": 100, "pattern": "^[A-Za-z0-9._:-]+$"}
@@ -40,7 +40,7 @@ LIST_QUERY = obj(
         "client_payment_id": {"type": "integer"},
     }
 )
-BATCH = obj({"execution_date": DATE}, required=("execution_date",))
+BATCH = obj({"execution_date": DATE, "currency": CURRENCY}, required=("execution_date",))
 PAID = obj({"paid_on": DATE})
 
 
@@ -196,7 +196,8 @@ def mark_payout_paid(call: Call) -> dict[str, Any]:
 @api_route(
     "POST",
     "/api/v1/payment-batches",
-    summary="Gather the approved payouts into a SEPA pain.001 batch.",
+    summary="Gather the approved payouts of one currency (default: the node's) into a pain.001 "
+    "batch: SEPA in EUR, a domestic transfer otherwise.",
     roles=STAFF,
     tag=TAG,
     body=BATCH,
@@ -210,6 +211,7 @@ def create_batch(call: Call) -> dict[str, Any]:
         debtor_iban=call.settings["payouts.debtor_iban"],
         vault=vault(call),
         actor=call.actor,
+        currency=call.body.get("currency", call.settings["node.currency"]),
         request_id=call.request_id,
     )
     return present_batch(batch)

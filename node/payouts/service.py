@@ -63,7 +63,7 @@ from node.audit.models import AuditEntry
 from node.banking.camt import parse_camt053
 from node.banking.errors import CamtError, SepaError
 from node.banking.matching import BankLine, SentPayout, bank_lines, match_debits
-from node.banking.sepa import CreditTransfer, PaymentBatch, build_pain001
+from node.banking.sepa import SEPA_CURRENCY, CreditTransfer, PaymentBatch, build_pain001
 from node.db import locked
 from node.db.bulk import insert_rows
 from node.db.types import utcnow
@@ -966,9 +966,12 @@ def make_batch(
     debtor_iban: str,
     vault: Vault,
     actor: str,
+    currency: str = SEPA_CURRENCY,
     request_id: str | None = None,
 ) -> BatchRow:
-    """Gather every approved EUR payout into one pain.001 file (validated against its XSD)."""
+    """Gather every approved payout in ``currency`` into one pain.001 file (validated against
+    its XSD). A file has one currency: EUR is a SEPA batch, any other a domestic transfer batch;
+    the API and CLI pass the node's currency unless told otherwise."""
     if not debtor_iban:
         raise Conflict(
             "No debtor account is configured: set payouts.debtor_iban "
@@ -982,13 +985,13 @@ def make_batch(
     rows = list(
         session.scalars(
             select(Payout)
-            .where(Payout.status == PayoutStatus.APPROVED, Payout.currency == "EUR")
+            .where(Payout.status == PayoutStatus.APPROVED, Payout.currency == currency)
             .order_by(Payout.id)
             .with_for_update()
         )
     )
     if not rows:
-        raise Conflict("No approved payouts are waiting for a batch.")
+        raise Conflict(f"No approved {currency} payouts are waiting for a batch.")
     message_id = f"CN{created:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
     transfers = [
         CreditTransfer(
@@ -1010,6 +1013,7 @@ def make_batch(
                 debtor_iban=debtor_iban,
                 requested_execution_date=execution_date,
                 payments=transfers,
+                currency=currency,
             )
         )
     except SepaError as exc:
@@ -1021,7 +1025,7 @@ def make_batch(
         created_by=actor,
         execution_date=execution_date,
         status=BatchStatus.CREATED.value,
-        currency="EUR",
+        currency=currency,
         payment_count=len(rows),
         total_minor=total,
         pain001=document,
@@ -1041,7 +1045,8 @@ def make_batch(
             {
                 "message_id": message_id,
                 "payouts": [row.id for row in rows],
-                "total": str(from_minor(total, "EUR")),
+                "total": str(from_minor(total, currency)),
+                "currency": currency,
                 "execution_date": execution_date.isoformat(),
             },
         ),

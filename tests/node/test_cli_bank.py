@@ -18,7 +18,7 @@ from node.runtime import Node
 from tests.node.invoices.test_invoices import settings, setup  # noqa: F401 (fixtures)
 from tests.node.member_helpers import Crew, state_counts
 from tests.node.payments.test_payments import camt, issued, ntry
-from tests.node.payouts.payout_helpers import DEBTOR_IBAN, ask, camt_debits
+from tests.node.payouts.payout_helpers import DEBTOR_IBAN, ask, camt_debits, funded_activity
 
 
 @pytest.fixture
@@ -84,3 +84,25 @@ def test_bad_files_are_one_line_errors_and_change_nothing(
     assert cli(["activities", "statement", "4242"]) == 1
     assert capsys.readouterr().err.strip() == "coopnode: no activity 4242"
     assert state_counts(node, ClientPayment, UnmatchedCredit) == before
+
+
+def test_a_batch_in_another_currency_from_the_command_line(
+    crew: Crew, node: Node, cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    activity_id, _, _ = funded_activity(crew, "1000.00", "SEK")
+    assert ask(crew, activity_id, "250.00").status_code == 201
+    before = state_counts(node, PaymentBatch)
+    pain = tmp_path / "sek.xml"
+    for bad in ("KRONA", "ZZZ", ""):
+        args = ["bank", "batch", "--execution-date", "2099-01-15", "--currency", bad]
+        assert cli([*args, "--out", str(pain)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("coopnode: --currency: ") and err.count("\n") == 1
+    assert state_counts(node, PaymentBatch) == before and not pain.exists()
+    assert cli(["bank", "batch", "--execution-date", "2099-01-15", "--out", str(pain)]) == 1
+    assert "No approved EUR payouts" in capsys.readouterr().err  # the node's currency
+    args = ["bank", "batch", "--execution-date", "2099-01-15", "--currency", "sek"]
+    assert cli([*args, "--out", str(pain)]) == 0  # as in coopnode fx: any case
+    assert "1 payments, 250.00 SEK" in capsys.readouterr().out
+    assert b'<InstdAmt Ccy="SEK">250.00</InstdAmt>' in pain.read_bytes()
+    assert b"SvcLvl" not in pain.read_bytes()

@@ -16,12 +16,12 @@ DEBTOR_IBAN = "BE71096123456769"
 _keys = itertools.count(1)
 
 
-def credit_budget(crew: Crew, activity_id: int, amount: str) -> None:
+def credit_budget(crew: Crew, activity_id: int, amount: str, currency: str = "EUR") -> None:
     """Turnover for the activity: debit the bank, credit its budget (a manual entry)."""
     crew.client.post(
         "/api/v1/ledger/accounts",
         headers=crew.staff,
-        json={"key": "bank", "name": "Bank", "type": "asset", "currency": "EUR"},
+        json={"key": "bank", "name": "Bank", "type": "asset", "currency": currency},
     )
     response = crew.client.post(
         "/api/v1/ledger/entries",
@@ -31,8 +31,12 @@ def credit_budget(crew: Crew, activity_id: int, amount: str) -> None:
             "description": "Turnover",
             "idempotency_key": f"turnover-{activity_id}-{next(_keys)}",
             "postings": [
-                {"account": "bank", "currency": "EUR", "debit": amount},
-                {"account": f"activity:{activity_id}:budget", "currency": "EUR", "credit": amount},
+                {"account": "bank", "currency": currency, "debit": amount},
+                {
+                    "account": f"activity:{activity_id}:budget",
+                    "currency": currency,
+                    "credit": amount,
+                },
             ],
         },
     )
@@ -40,19 +44,23 @@ def credit_budget(crew: Crew, activity_id: int, amount: str) -> None:
 
 
 def funded_activity(
-    crew: Crew, budget: str = "100.00"
+    crew: Crew, budget: str = "100.00", currency: str | None = None
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """An activity led by a new member with a login: ``(activity id, member, member headers)``."""
+    """An activity (in ``currency``, else the node's) led by a new member with a login:
+    ``(activity id, member, member headers)``; its budget is credited in ``currency`` or EUR."""
     member, headers = crew.member_login(status="active")
-    response = crew.client.post(
-        "/api/v1/activities",
-        headers=crew.staff,
-        json={"name": "Studio", "member_ids": [member["id"]], "lead_member_id": member["id"]},
-    )
+    opened: dict[str, Any] = {
+        "name": "Studio",
+        "member_ids": [member["id"]],
+        "lead_member_id": member["id"],
+    }
+    if currency:
+        opened["currency"] = currency
+    response = crew.client.post("/api/v1/activities", headers=crew.staff, json=opened)
     assert response.status_code == 201, response.text
     activity_id = int(response.json()["id"])
     if Decimal(budget):
-        credit_budget(crew, activity_id, budget)
+        credit_budget(crew, activity_id, budget, currency or "EUR")
     return activity_id, member, headers
 
 
@@ -84,9 +92,9 @@ def available(node: Node, activity_id: int) -> int:
         return available_minor(session, activity)
 
 
-def balance(node: Node, key: str) -> int:
+def balance(node: Node, key: str, currency: str = "EUR") -> int:
     with node.db.reading() as session:
-        return ledger.balance_minor(session, ledger.find_account(session, key, "EUR"))
+        return ledger.balance_minor(session, ledger.find_account(session, key, currency))
 
 
 def chain_problems(node: Node) -> list[Any]:
@@ -94,20 +102,22 @@ def chain_problems(node: Node) -> list[Any]:
         return ledger.verify_chain(session)
 
 
-def camt_debits(lines: list[tuple[str, str]], booking: str = "2026-03-05") -> bytes:
+def camt_debits(
+    lines: list[tuple[str, str]], booking: str = "2026-03-05", currency: str = "EUR"
+) -> bytes:
     """A CAMT.053.001.02 statement with one booked debit per ``(end-to-end id, amount)``."""
     entries = "".join(
-        f"""<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+        f"""<Ntry><Amt Ccy="{currency}">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
 <BookgDt><Dt>{booking}</Dt></BookgDt><AcctSvcrRef>BANK-{index}</AcctSvcrRef>
 <NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>
-<AmtDtls><TxAmt><Amt Ccy="EUR">{amount}</Amt></TxAmt></AmtDtls></TxDtls></NtryDtls></Ntry>"""
+<AmtDtls><TxAmt><Amt Ccy="{currency}">{amount}</Amt></TxAmt></AmtDtls></TxDtls></NtryDtls></Ntry>"""
         for index, (e2e, amount) in enumerate(lines, start=1)
     )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
 <GrpHdr><MsgId>M-1</MsgId><CreDtTm>2026-03-05T22:00:00</CreDtTm></GrpHdr>
 <Stmt><Id>S-2026-1</Id><CreDtTm>2026-03-05T22:00:00</CreDtTm>
-<Acct><Id><IBAN>{DEBTOR_IBAN}</IBAN></Id><Ccy>EUR</Ccy></Acct>{entries}
+<Acct><Id><IBAN>{DEBTOR_IBAN}</IBAN></Id><Ccy>{currency}</Ccy></Acct>{entries}
 </Stmt></BkToCstmrStmt></Document>""".encode()
 
 
