@@ -54,8 +54,8 @@ from tests.node.crossborder.coops import (
     with_share,
 )
 from tests.node.member_helpers import BE_COMPANY, BE_VAT
-from tests.node.settlement.test_settlement_nodes import coopnode, reconciled, statement_in
-from tests.realnodes import ok
+from tests.node.settlement.test_settlement_nodes import reconciled, statement_in
+from tests.realnodes import cli, ok
 from tests.test_server_process import COOPNODE
 
 pytestmark = pytest.mark.process
@@ -156,7 +156,7 @@ def statement_at(coop: Coop, uid: str, state: str, *others: Coop) -> dict[str, A
 
 def settled_by_cli(coop: Coop, peer: Coop) -> str:
     """``coopnode settle PEER`` at ``coop``: the uid of its one statement."""
-    done = coopnode(coop, "settle", peer.url)
+    done = cli(coop, "settle", peer.url)
     assert done.returncode == 0, done.stdout + done.stderr
     (line,) = done.stdout.splitlines()
     return line.split("\t")[1]
@@ -379,7 +379,7 @@ def test_a_statement_with_an_item_the_peer_never_saw_is_refused_then_settled(
     assert (refused.state, refused.receipt["body"]["reason"]) == ("refused", "unknown_item")
     assert len(c.fr.api.call("GET", SETTLEMENTS)) == statements_at_fr  # France changed nothing
     assert receivable(c.fr, c.be) == owed
-    done = coopnode(c.be, "reconcile", c.fr.url, "--timeout", "60")
+    done = cli(c.be, "reconcile", c.fr.url, "--timeout", "60")
     assert (done.returncode, done.stdout.splitlines()[0]) == (
         1,
         "reconciliation BE-FR: 1 difference",
