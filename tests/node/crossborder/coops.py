@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -437,3 +437,45 @@ def books_agree(coops: Sequence[Coop], refused: Collection[str] = ()) -> None:
         assert_mirror(a, b)
     for coop in coops:
         assert "Traceback" not in coop.log.read_text(), coop.log.read_text()
+
+
+@dataclass
+class Coops:
+    """Three started, peered nodes: Belgium (the lead, SQLite), France (EUR) and Sweden (SEK),
+    with a client at Belgium and one member at each."""
+
+    be: Coop
+    fr: Coop
+    se: Coop
+    client_id: int
+    an: Part  # Belgium's member: the lead member of every chain
+    luc: Part  # France's member
+    eva: Part  # Sweden's member
+    refused: set[str] = field(default_factory=set)  # jtis of messages a case expected refused
+
+    @property
+    def all(self) -> tuple[Coop, Coop, Coop]:
+        return self.be, self.fr, self.se
+
+
+@contextmanager
+def three_coops(be: Coop, fr: Coop, se: Coop, engine: str) -> Iterator[Coops]:
+    """Start and peer the three (France and Sweden on ``engine``), stop them afterwards."""
+    with own_databases(engine, 2) as urls:
+        for coop, url in zip((fr, se), urls, strict=True):
+            if url is not None:
+                coop.environ["COOPNODE_DATABASE_URL"] = url
+        try:
+            start_and_peer(be, (fr, se))
+            yield Coops(
+                be,
+                fr,
+                se,
+                client_of(be),
+                member_of(be, "An Peeters"),
+                member_of(fr, "Luc Martin"),
+                member_of(se, "Eva Lind"),
+            )
+        finally:
+            for coop in (be, fr, se):
+                coop.close()

@@ -13,7 +13,6 @@ clearing accounts mirroring item by item and in total.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 from tests.node.chains.test_chain_nodes import IBAN, SELLER
 from tests.node.crossborder.coops import (
     Coop,
+    Coops,
     Part,
     accepted_by_all,
     allocations,
@@ -30,15 +30,12 @@ from tests.node.crossborder.coops import (
     budget,
     chain_allocation_count,
     chain_at,
-    client_of,
     decide,
     entry_count,
     gross_minor,
     invoice,
     invoiced_chain,
     lose_receipt,
-    member_of,
-    own_databases,
     pay,
     payable,
     propose,
@@ -48,7 +45,7 @@ from tests.node.crossborder.coops import (
     send_again,
     send_last,
     settle,
-    start_and_peer,
+    three_coops,
     until,
     with_share,
 )
@@ -59,21 +56,6 @@ from tests.test_server_process import COOPNODE
 pytestmark = pytest.mark.process
 CHAINS = "/api/v1/chains"
 EUR_SEK = "11.0952"
-
-
-@dataclass
-class Coops:
-    be: Coop
-    fr: Coop
-    se: Coop
-    client_id: int
-    an: Part  # Belgium's member: the lead member of every chain
-    luc: Part  # France's member
-    eva: Part  # Sweden's member
-
-    @property
-    def all(self) -> tuple[Coop, Coop, Coop]:
-        return self.be, self.fr, self.se
 
 
 @pytest.fixture(scope="module")
@@ -93,24 +75,8 @@ def coops(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[Coo
     se = Coop(
         folder / "se", "SE", COOPNODE_NAME="Coop SE", COOPNODE_COUNTRY="SE", COOPNODE_CURRENCY="SEK"
     )
-    with own_databases(engine, 2) as urls:
-        for coop, url in zip((fr, se), urls, strict=True):
-            if url is not None:
-                coop.environ["COOPNODE_DATABASE_URL"] = url
-        try:
-            start_and_peer(be, (fr, se))
-            yield Coops(
-                be,
-                fr,
-                se,
-                client_of(be),
-                member_of(be, "An Peeters"),
-                member_of(fr, "Luc Martin"),
-                member_of(se, "Eva Lind"),
-            )
-        finally:
-            for coop in (be, fr, se):
-                coop.close()
+    with three_coops(be, fr, se, engine) as started:
+        yield started
 
 
 def decision_at_lead(c: Coops, chain: dict[str, Any], part: Part, decision: str) -> None:

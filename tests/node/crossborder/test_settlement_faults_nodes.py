@@ -21,7 +21,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,20 +35,18 @@ from node.settlement import messages
 from tests.node.chains.test_chain_nodes import IBAN
 from tests.node.crossborder.coops import (
     Coop,
+    Coops,
     Part,
     balance,
     books_agree,
-    client_of,
     invoiced_chain,
     lose_receipt,
-    member_of,
-    own_databases,
     pay,
     payable,
     queued_allocations,
     receivable,
     settle,
-    start_and_peer,
+    three_coops,
     until,
     with_share,
 )
@@ -62,22 +59,6 @@ pytestmark = pytest.mark.process
 SETTLEMENTS = "/api/v1/admin/settlements"
 FR_IBAN = "FR7630006000011234567890189"
 SE_IBAN = "SE4550000000058398257466"
-
-
-@dataclass
-class Coops:
-    be: Coop
-    fr: Coop
-    se: Coop
-    client_id: int
-    an: Part  # Belgium's member: the lead member of every chain
-    luc: Part  # France's member
-    eva: Part  # Sweden's member
-    refused: set[str] = field(default_factory=set)  # jtis of messages a case expected refused
-
-    @property
-    def all(self) -> tuple[Coop, Coop, Coop]:
-        return self.be, self.fr, self.se
 
 
 @pytest.fixture(scope="module")
@@ -109,24 +90,8 @@ def coops(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[Coo
         COOPNODE_CURRENCY="SEK",
         COOPNODE_PAYOUT_DEBTOR_IBAN=SE_IBAN,
     )
-    with own_databases(engine, 2) as urls:
-        for coop, url in zip((fr, se), urls, strict=True):
-            if url is not None:
-                coop.environ["COOPNODE_DATABASE_URL"] = url
-        try:
-            start_and_peer(be, (fr, se))
-            yield Coops(
-                be,
-                fr,
-                se,
-                client_of(be),
-                member_of(be, "An Peeters"),
-                member_of(fr, "Luc Martin"),
-                member_of(se, "Eva Lind"),
-            )
-        finally:
-            for coop in (be, fr, se):
-                coop.close()
+    with three_coops(be, fr, se, engine) as started:
+        yield started
 
 
 # -- helpers -------------------------------------------------------------------------------------
